@@ -1,0 +1,237 @@
+/**
+ * `wt check`: decide one intent given by flags or as JSON, or a JSONL stream of them (`--batch`).
+ * @module
+ */
+import type { WatchtowerEnvironment } from "../core/config.ts";
+import { WatchtowerError } from "../core/errors.ts";
+import { DOMAINS, effectiveVerdict, type Intent, RESOURCE_FIELD } from "../core/intent.ts";
+import { type IntentDefaults, parseIntent } from "../core/intent_parse.ts";
+import { Guard, type GuardDecision } from "../core/guard.ts";
+import { type FlagSpec, listFlag, parseArgs, type ParsedArgs, stringFlag, usage } from "./args.ts";
+import { cliEnvironment, loadCliPolicy, POLICY_FLAGS } from "./context.ts";
+import { EXIT, exitForError, exitForVerdict } from "./exit.ts";
+import { readLines } from "./lines.ts";
+import { err, out, paint, paintVerdict, printJson } from "./output.ts";
+
+/** Help text. */
+export const CHECK_USAGE = `wt check — decide an intent against the policy
+
+Usage:
+  wt check --domain D [--operation O] (--path P | --url U | --command C | --target k=v ...) [options]
+  wt check [--json] -            read one intent as JSON from stdin
+  wt check [--json] '{...}'      one intent as inline JSON
+  wt check --batch               JSONL intents on stdin, JSONL decisions on stdout
+
+An intent is {"identity", "domain", "operation", "target", "context"} (the ledger's nested
+{"identity", "intent": {...}} shape works too); missing identity and context come from the
+environment (WATCHTOWER_PRINCIPAL, WATCHTOWER_PURPOSE, WATCHTOWER_SESSION, the current directory).
+In --batch mode a line may carry an "id", echoed back.
+
+Target flags:
+  --path P, --url U, --command C, --host H, --text T, --method M   common target fields
+  --target key=value                                               any field (repeatable)
+Identity and context:
+  --principal P  --purpose P  --capability C (repeatable)  --session S  --tool T  --cwd DIR
+Policy:
+  --policy FILE  --profile NAME (repeatable)  --mode enforce|observe  --set key=value
+Output:
+  --json         print the decision as JSON
+
+Exit: 0 allow (and shadow, redact, or anything in observe mode), 77 deny, 75 escalate
+(approval required), 64 bad usage, 65 bad intent, 78 policy cannot be loaded.`;
+
+const FLAGS: Record<string, FlagSpec> = {
+  ...POLICY_FLAGS,
+  help: { type: "boolean", short: "h" },
+  json: { type: "boolean" },
+  batch: { type: "boolean" },
+  domain: { type: "string", short: "d" },
+  operation: { type: "string", short: "o" },
+  path: { type: "string" },
+  url: { type: "string" },
+  command: { type: "string" },
+  host: { type: "string" },
+  text: { type: "string" },
+  method: { type: "string" },
+  target: { type: "string", multiple: true },
+  principal: { type: "string" },
+  purpose: { type: "string" },
+  capability: { type: "string", multiple: true },
+  session: { type: "string" },
+  tool: { type: "string" },
+  cwd: { type: "string" },
+};
+
+/** Runs `wt check`. */
+export async function runCheck(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv, FLAGS);
+  if (args.flags.help) {
+    out(`${CHECK_USAGE}\n`);
+    return EXIT.ok;
+  }
+  const env = cliEnvironment();
+  const defaults = defaultsFrom(env, args);
+  // Read the intent before loading the policy: bad input is reported as such.
+  const intent = args.flags.batch ? undefined : await readIntent(args, defaults);
+  let guard: Guard;
+  try {
+    guard = new Guard(await loadCliPolicy(env, args));
+  } catch (error) {
+    if (!(error instanceof WatchtowerError)) throw error;
+    err(error.message);
+    return exitForError(error.code);
+  }
+  if (args.flags.batch) return await runBatch(guard, defaults);
+  const decision = guard.decide(intent!, sessionOf(intent!));
+  if (args.flags.json) printJson({ intent, decision });
+  else out(`${describe(intent!, decision)}\n`);
+  return exitForVerdict(effectiveVerdict(decision));
+}
+
+function sessionOf(intent: Intent) {
+  return intent.context.session ? { id: intent.context.session, zone: "SAFE" as const } : undefined;
+}
+
+function defaultsFrom(env: WatchtowerEnvironment, args: ParsedArgs): IntentDefaults {
+  const capabilities = listFlag(args, "capability");
+  return {
+    principal: stringFlag(args, "principal") ?? env.principal,
+    capabilities: capabilities.length > 0 ? capabilities : env.capabilities,
+    purpose: stringFlag(args, "purpose") ?? env.purpose,
+    session: stringFlag(args, "session") ?? env.session,
+    cwd: stringFlag(args, "cwd") ?? env.cwd,
+    workspace: env.workspace,
+    tool: stringFlag(args, "tool"),
+  };
+}
+
+async function readIntent(args: ParsedArgs, defaults: IntentDefaults): Promise<Intent> {
+  const positional = args.positionals;
+  if (positional.length > 1) throw usage(`unexpected argument '${positional[1]}'`);
+  const source = positional[0];
+  if (source !== undefined) {
+    if (source !== "-" && !source.trimStart().startsWith("{")) {
+      throw usage(`unexpected argument '${source}': give '-' to read JSON from stdin`);
+    }
+    const text = source === "-" ? await readStdinText() : source;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new WatchtowerError(
+        "invalid_intent",
+        `Cannot read intent: not JSON (${error instanceof Error ? error.message : error})`,
+      );
+    }
+    return parseIntent(value, defaults);
+  }
+  const domain = stringFlag(args, "domain");
+  if (domain === undefined) throw usage("give --domain (or an intent as JSON); see wt check --help");
+  if (!(DOMAINS as readonly string[]).includes(domain)) {
+    throw usage(`--domain must be one of ${DOMAINS.join(", ")}`);
+  }
+  const target: Record<string, unknown> = {};
+  for (const field of ["path", "url", "command", "host", "text", "method"]) {
+    const value = stringFlag(args, field);
+    if (value !== undefined) target[field] = value;
+  }
+  for (const pair of listFlag(args, "target")) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw usage(`--target takes key=value, got '${pair}'`);
+    target[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const resourceField = RESOURCE_FIELD[domain as Intent["domain"]];
+  if (target[resourceField] === undefined) {
+    throw usage(`a ${domain} intent needs --${resourceField} (or --target ${resourceField}=...)`);
+  }
+  const operation = stringFlag(args, "operation");
+  return parseIntent({ domain, target, ...(operation ? { operation } : {}) }, defaults);
+}
+
+async function readStdinText(): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of Deno.stdin.readable) {
+    length += chunk.length;
+    if (length > 1 << 20) throw new WatchtowerError("invalid_intent", "Cannot read intent: larger than 1 MiB");
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new WatchtowerError("invalid_intent", "Cannot read intent: input is not valid UTF-8");
+  }
+}
+
+/** A readable one-line summary of a decision. */
+export function describe(intent: Intent, decision: GuardDecision): string {
+  const resource = String(intent.target[RESOURCE_FIELD[intent.domain]] ?? "");
+  const verdict = decision.mode === "observe"
+    ? `${paint("dim", "OBSERVE")} (would ${paintVerdict(decision.verdict)})`
+    : paintVerdict(decision.verdict);
+  const risk = paint("dim", `risk ${decision.risk_score} ${decision.risk_level}`);
+  return `${verdict} ${intent.domain} ${intent.operation} ${resource} — ${decision.detail} (${risk})`;
+}
+
+const MAX_LINE = 1 << 20;
+
+async function runBatch(guard: Guard, defaults: IntentDefaults): Promise<number> {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let buffer: string[] = [];
+  let buffered = 0;
+  let failures = 0;
+  const emit = (record: unknown) => {
+    const line = `${JSON.stringify(record)}\n`;
+    buffer.push(line);
+    buffered += line.length;
+    if (buffered > 1 << 16) flush();
+  };
+  const flush = () => {
+    out(buffer.join(""));
+    buffer = [];
+    buffered = 0;
+  };
+  for await (const line of readLines(Deno.stdin.readable, MAX_LINE)) {
+    if ("tooLong" in line) {
+      failures++;
+      emit({ line: line.number, error: `line is longer than ${MAX_LINE} bytes` });
+      continue;
+    }
+    let text: string;
+    try {
+      text = decoder.decode(line.bytes);
+    } catch {
+      failures++;
+      emit({ line: line.number, error: "line is not valid UTF-8" });
+      continue;
+    }
+    if (text.trim() === "") continue;
+    let id: unknown;
+    try {
+      const value: unknown = JSON.parse(text);
+      if (value !== null && typeof value === "object" && !Array.isArray(value) && "id" in value) {
+        ({ id } = value as { id: unknown });
+        delete (value as { id?: unknown }).id;
+      }
+      const intent = parseIntent(value, defaults);
+      const decision = guard.decide(intent, sessionOf(intent));
+      emit(id === undefined ? { line: line.number, decision } : { line: line.number, id, decision });
+    } catch (error) {
+      failures++;
+      const message = error instanceof SyntaxError
+        ? `not JSON: ${error.message}`
+        : error instanceof Error
+        ? error.message
+        : String(error);
+      emit(id === undefined ? { line: line.number, error: message } : { line: line.number, id, error: message });
+    }
+  }
+  flush();
+  return failures > 0 ? EXIT.dataError : EXIT.ok;
+}

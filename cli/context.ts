@@ -1,0 +1,109 @@
+/**
+ * What every `wt` subcommand shares: the environment, the policy flags (`--policy`, `--profile`,
+ * `--mode`, `--set`) and loading the effective policy from them.
+ * @module
+ */
+import { resolveEnvironment, type WatchtowerEnvironment } from "../core/config.ts";
+import { WatchtowerError } from "../core/errors.ts";
+import {
+  type CompiledPolicy,
+  layerFromDocument,
+  type LoadOptions,
+  loadPolicy,
+  parseDocument,
+  type SettingsPatch,
+} from "../core/policy/mod.ts";
+import { type FlagSpec, listFlag, type ParsedArgs, stringFlag, usage } from "./args.ts";
+
+/** Flags that choose and adjust the policy, accepted by every command that loads it. */
+export const POLICY_FLAGS: Record<string, FlagSpec> = {
+  policy: { type: "string" },
+  profile: { type: "string", multiple: true },
+  mode: { type: "string" },
+  set: { type: "string", multiple: true },
+};
+
+/** Reads an environment variable, treating one we may not read as unset. */
+export function readEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The environment of this process. */
+export function cliEnvironment(): WatchtowerEnvironment {
+  return resolveEnvironment(readEnv, Deno.cwd());
+}
+
+/** The built-in profiles shipped beside the CLI. */
+export function builtinProfilesDir(): string {
+  return decodeURIComponent(new URL("../profiles", import.meta.url).pathname);
+}
+
+/** Load options for `env` and the policy flags in `args`. */
+export function loadOptionsFrom(env: WatchtowerEnvironment, args: ParsedArgs): LoadOptions {
+  const policyFlag = stringFlag(args, "policy");
+  const policyFile = policyFlag ?? env.policyFile;
+  const overrides = parseOverrides(listFlag(args, "set"), stringFlag(args, "mode"));
+  const options: LoadOptions = {
+    stateDir: env.stateDir,
+    profiles: listFlag(args, "profile"),
+    profileDirs: [`${env.stateDir}/profiles`, builtinProfilesDir()],
+    vars: {
+      ...(env.home !== undefined ? { home: env.home } : {}),
+      workspace: env.workspace,
+      stateDir: env.stateDir,
+    },
+  };
+  if (policyFile !== undefined) options.policyFile = policyFile;
+  if (overrides) options.overrides = overrides;
+  return options;
+}
+
+/** Loads the effective policy for `env` and `args`; throws a {@link WatchtowerError}. */
+export async function loadCliPolicy(
+  env: WatchtowerEnvironment,
+  args: ParsedArgs,
+  extra: Partial<LoadOptions> = {},
+): Promise<CompiledPolicy> {
+  return await loadPolicy({ ...loadOptionsFrom(env, args), ...extra });
+}
+
+/**
+ * Turns `--mode M` and `--set key=value` (e.g. `thresholds.allow_max=3`, `default=deny`) into a
+ * settings patch, validated by the same schema as a policy file.
+ */
+export function parseOverrides(sets: readonly string[], mode?: string): SettingsPatch | undefined {
+  if (sets.length === 0 && mode === undefined) return undefined;
+  const doc: Record<string, unknown> = {};
+  if (mode !== undefined) doc.mode = mode;
+  for (const item of sets) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw usage(`--set takes key=value, got '${item}'`);
+    const key = item.slice(0, eq);
+    const raw = item.slice(eq + 1);
+    const value = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+    const parts = key.split(".");
+    if (parts.length === 1 && ["mode", "default"].includes(key)) {
+      doc[key] = value;
+    } else if (
+      parts.length === 2 &&
+      ["thresholds", "sensitivity_weights", "operation_weights"].includes(parts[0]!)
+    ) {
+      const section = (doc[parts[0]!] ??= {}) as Record<string, unknown>;
+      section[parts[1]!] = value;
+    } else {
+      throw usage(
+        `--set cannot change '${key}': use mode, default, thresholds.X, sensitivity_weights.X or operation_weights.X`,
+      );
+    }
+  }
+  try {
+    return layerFromDocument(parseDocument(JSON.stringify(doc), "<command line>")).settings;
+  } catch (error) {
+    if (error instanceof WatchtowerError) throw usage(error.message.replace(/:1:\d+:/, ":"));
+    throw error;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Risk scoring (chainwatch's model): the target's sensitivity weight plus the operation's weight
+ * plus what annotators add; thresholds turn the score into a verdict floor and a risk level.
+ * @module
+ */
+import { RISK_LEVELS, type RiskLevel, type Verdict } from "../intent.ts";
+import type { CompiledPolicy } from "./compile.ts";
+import type { PreparedIntent } from "./prepare.ts";
+
+/** The sensitivity class of an intent's resource and its weight. */
+export interface SensitivityAssessment {
+  level: string;
+  weight: number;
+}
+
+/**
+ * Classifies the intent's resource: the heaviest classification entry that matches, never lighter
+ * than a `sensitivity` the target itself declares (a declared class can only raise the score).
+ */
+export function classify(policy: CompiledPolicy, intent: PreparedIntent): SensitivityAssessment {
+  const weights = policy.settings.sensitivityWeights;
+  const fallback = policy.settings.defaultSensitivity;
+  let best: SensitivityAssessment = { level: fallback, weight: weights[fallback] ?? 0 };
+  const declared = intent.target.sensitivity;
+  if (typeof declared === "string" && weights[declared] !== undefined) {
+    best = { level: declared, weight: weights[declared] };
+  }
+  const domain = intent.intent.domain;
+  const forms = domain === "http" ? intent.url.forms : [intent.resource];
+  for (const entry of policy.sensitivity) {
+    if (entry.weight <= best.weight) continue;
+    if (entry.domains && !entry.domains.has(domain)) continue;
+    if (forms.some((form) => entry.glob.test(form))) {
+      best = { level: entry.level, weight: entry.weight };
+    }
+  }
+  return best;
+}
+
+/** The operation's weight (the `*` entry for operations the table does not name). */
+export function operationWeight(policy: CompiledPolicy, operation: string): number {
+  const weights = policy.settings.operationWeights;
+  return weights[operation] ?? weights["*"] ?? 0;
+}
+
+/** The verdict floor a score implies: allow ≤ allow_max, redact ≤ redact_max, else escalate. */
+export function thresholdVerdict(policy: CompiledPolicy, score: number): Verdict {
+  const t = policy.settings.thresholds;
+  if (score <= t.allow_max) return "allow";
+  if (score <= t.redact_max) return "redact";
+  return "escalate";
+}
+
+/** The risk level a score implies: low, medium, or high from approval_min up. */
+export function scoreLevel(policy: CompiledPolicy, score: number): RiskLevel {
+  const t = policy.settings.thresholds;
+  if (score <= t.allow_max) return "low";
+  if (score < t.approval_min) return "medium";
+  return "high";
+}
+
+/** The higher of two risk levels. */
+export function higherLevel(a: RiskLevel, b: RiskLevel | undefined): RiskLevel {
+  if (b === undefined) return a;
+  return RISK_LEVELS.indexOf(b) > RISK_LEVELS.indexOf(a) ? b : a;
+}
