@@ -22,7 +22,12 @@
  * @module
  */
 export * from "./core/intent.ts";
-export { type ErrorCode, type ErrorLocation, formatLocation, WatchtowerError } from "./core/errors.ts";
+export {
+  type ErrorCode,
+  type ErrorLocation,
+  formatLocation,
+  WatchtowerError,
+} from "./core/errors.ts";
 export {
   type Annotation,
   type Annotator,

@@ -22,7 +22,9 @@ export interface ParsedArgs {
 export function parseArgs(argv: readonly string[], spec: Record<string, FlagSpec>): ParsedArgs {
   const flags: ParsedArgs["flags"] = {};
   const positionals: string[] = [];
-  const byShort = new Map(Object.entries(spec).flatMap(([name, s]) => s.short ? [[s.short, name]] : []));
+  const byShort = new Map(
+    Object.entries(spec).flatMap(([name, s]) => s.short ? [[s.short, name]] : []),
+  );
   const set = (name: string, value: string | boolean) => {
     const flag = spec[name]!;
     if (flag.multiple) {

@@ -38,7 +38,8 @@ Output:
   --json         print the decision as JSON
 
 Exit: 0 allow (and shadow, redact, or anything in observe mode), 77 deny, 75 escalate
-(approval required), 64 bad usage, 65 bad intent, 78 policy cannot be loaded.`;
+(approval required), 64 bad usage, 65 bad intent (in --batch: some line was bad),
+78 policy cannot be loaded.`;
 
 const FLAGS: Record<string, FlagSpec> = {
   ...POLICY_FLAGS,
@@ -126,7 +127,9 @@ async function readIntent(args: ParsedArgs, defaults: IntentDefaults): Promise<I
     return parseIntent(value, defaults);
   }
   const domain = stringFlag(args, "domain");
-  if (domain === undefined) throw usage("give --domain (or an intent as JSON); see wt check --help");
+  if (domain === undefined) {
+    throw usage("give --domain (or an intent as JSON); see wt check --help");
+  }
   if (!(DOMAINS as readonly string[]).includes(domain)) {
     throw usage(`--domain must be one of ${DOMAINS.join(", ")}`);
   }
@@ -153,7 +156,9 @@ async function readStdinText(): Promise<string> {
   let length = 0;
   for await (const chunk of Deno.stdin.readable) {
     length += chunk.length;
-    if (length > 1 << 20) throw new WatchtowerError("invalid_intent", "Cannot read intent: larger than 1 MiB");
+    if (length > 1 << 20) {
+      throw new WatchtowerError("invalid_intent", "Cannot read intent: larger than 1 MiB");
+    }
     chunks.push(chunk);
   }
   const bytes = new Uint8Array(length);
@@ -221,7 +226,9 @@ async function runBatch(guard: Guard, defaults: IntentDefaults): Promise<number>
       }
       const intent = parseIntent(value, defaults);
       const decision = guard.decide(intent, sessionOf(intent));
-      emit(id === undefined ? { line: line.number, decision } : { line: line.number, id, decision });
+      emit(
+        id === undefined ? { line: line.number, decision } : { line: line.number, id, decision },
+      );
     } catch (error) {
       failures++;
       const message = error instanceof SyntaxError
@@ -229,7 +236,11 @@ async function runBatch(guard: Guard, defaults: IntentDefaults): Promise<number>
         : error instanceof Error
         ? error.message
         : String(error);
-      emit(id === undefined ? { line: line.number, error: message } : { line: line.number, id, error: message });
+      emit(
+        id === undefined
+          ? { line: line.number, error: message }
+          : { line: line.number, id, error: message },
+      );
     }
   }
   flush();

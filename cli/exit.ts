@@ -21,8 +21,9 @@ export const EXIT = {
 export function exitForError(code: ErrorCode): number {
   switch (code) {
     case "usage":
-    case "invalid_intent":
       return EXIT.usage;
+    case "invalid_intent":
+      return EXIT.dataError;
     case "policy_missing":
     case "policy_unreadable":
     case "policy_invalid":

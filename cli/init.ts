@@ -61,7 +61,12 @@ export function runInit(argv: readonly string[]): number {
     actions.push(`wrote the default policy to ${target}`);
   }
   if (args.flags.json) {
-    printJson({ state_dir: env.stateDir, created_dir: createdDir, policy: existing ?? target, policy_action: policyAction });
+    printJson({
+      state_dir: env.stateDir,
+      created_dir: createdDir,
+      policy: existing ?? target,
+      policy_action: policyAction,
+    });
   } else {
     out(`${actions.join("\n")}\n`);
   }

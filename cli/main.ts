@@ -9,7 +9,7 @@ import { CHECK_USAGE, runCheck } from "./check.ts";
 import { EXIT, exitForError } from "./exit.ts";
 import { INIT_USAGE, runInit } from "./init.ts";
 import { err, out } from "./output.ts";
-import { policyInit, POLICY_USAGE, runPolicy } from "./policy.ts";
+import { POLICY_USAGE, policyInit, runPolicy } from "./policy.ts";
 import { parseArgs } from "./args.ts";
 import { runStatus, STATUS_USAGE } from "./status.ts";
 import { VERSION } from "./version.ts";
@@ -21,14 +21,27 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
-  init: { summary: "create the state directory and the default policy", usage: INIT_USAGE, run: runInit },
-  status: { summary: "show the state directory, policy in force and identity", usage: STATUS_USAGE, run: runStatus },
-  check: { summary: "decide an intent (flags, JSON, or a JSONL batch)", usage: CHECK_USAGE, run: runCheck },
+  init: {
+    summary: "create the state directory and the default policy",
+    usage: INIT_USAGE,
+    run: runInit,
+  },
+  status: {
+    summary: "show the state directory, policy in force and identity",
+    usage: STATUS_USAGE,
+    run: runStatus,
+  },
+  check: {
+    summary: "decide an intent (flags, JSON, or a JSONL batch)",
+    usage: CHECK_USAGE,
+    run: runCheck,
+  },
   policy: { summary: "init | check | show | test policies", usage: POLICY_USAGE, run: runPolicy },
   "init-policy": {
     summary: "print or write the default policy (= wt policy init)",
     usage: POLICY_USAGE,
-    run: (argv) => policyInit(parseArgs(argv, { write: { type: "string" }, force: { type: "boolean" } })),
+    run: (argv) =>
+      policyInit(parseArgs(argv, { write: { type: "string" }, force: { type: "boolean" } })),
   },
   version: {
     summary: "print the version",
@@ -77,7 +90,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   const command = COMMANDS[name];
   if (!command) {
     const suggestion = closest(name, Object.keys(COMMANDS));
-    err(`wt: unknown command '${name}'${suggestion ? ` (did you mean '${suggestion}'?)` : ""}; see wt --help`);
+    err(
+      `wt: unknown command '${name}'${
+        suggestion ? ` (did you mean '${suggestion}'?)` : ""
+      }; see wt --help`,
+    );
     return EXIT.usage;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
@@ -91,7 +108,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       err(`wt ${name}: ${error.message}`);
       return exitForError(error.code);
     }
-    err(`wt ${name}: internal error: ${error instanceof Error ? error.stack ?? error.message : error}`);
+    err(
+      `wt ${name}: internal error: ${
+        error instanceof Error ? error.stack ?? error.message : error
+      }`,
+    );
     return EXIT.internal;
   }
 }

@@ -69,7 +69,10 @@ export function policyInit(args: ParsedArgs): number {
     return EXIT.ok;
   }
   try {
-    Deno.writeTextFileSync(file, DEFAULT_POLICY_YAML, { createNew: !args.flags.force, mode: 0o600 });
+    Deno.writeTextFileSync(file, DEFAULT_POLICY_YAML, {
+      createNew: !args.flags.force,
+      mode: 0o600,
+    });
   } catch (error) {
     if (error instanceof Deno.errors.AlreadyExists) {
       err(`Cannot write ${file}: it exists; use --force to overwrite it`);
@@ -102,7 +105,11 @@ async function policyCheck(args: ParsedArgs): Promise<number> {
   } catch (error) {
     if (!(error instanceof WatchtowerError)) throw error;
     if (args.flags.json) {
-      printJson({ ok: false, error: error.message, problems: error.details.length ? error.details : [error.message] });
+      printJson({
+        ok: false,
+        error: error.message,
+        problems: error.details.length ? error.details : [error.message],
+      });
     } else {
       for (const line of error.details.length ? error.details : [error.message]) err(line);
     }
@@ -119,7 +126,13 @@ async function policyCheck(args: ParsedArgs): Promise<number> {
   };
   if (args.flags.json) printJson(summary);
   else {
-    out(`${paint("green", "ok")}: ${file} (${summary.rules} rules, ${summary.boundaries} boundaries, ${summary.examples} examples pass; layers: ${summary.sources.join(" < ")})\n`);
+    out(
+      `${
+        paint("green", "ok")
+      }: ${file} (${summary.rules} rules, ${summary.boundaries} boundaries, ${summary.examples} examples pass; layers: ${
+        summary.sources.join(" < ")
+      })\n`,
+    );
   }
   return EXIT.ok;
 }
@@ -195,13 +208,23 @@ async function policyTest(args: ParsedArgs): Promise<number> {
       const examples = rule.definition.examples;
       if (!examples) continue;
       const count = examples.match.length + examples.not_match.length;
-      if (!failing.has(rule.name)) out(`${paint("green", "PASS")} ${rule.name} (${count} examples)\n`);
+      if (!failing.has(rule.name)) {
+        out(`${paint("green", "PASS")} ${rule.name} (${count} example${count === 1 ? "" : "s"})\n`);
+      }
     }
     for (const failure of report.failures) {
-      out(`${paint("red", "FAIL")} ${failure.rule} ${failure.expectation}[${failure.index}] ${JSON.stringify(failure.example)}: ${failure.message} (${failure.where})\n`);
+      out(
+        `${paint("red", "FAIL")} ${failure.rule} ${failure.expectation}[${failure.index}] ${
+          JSON.stringify(failure.example)
+        }: ${failure.message} (${failure.where})\n`,
+      );
     }
     const skipped = report.skipped ? `, ${report.skipped} skipped (unknown variable)` : "";
-    out(`${report.examples - report.failures.length - report.skipped} passed, ${report.failures.length} failed${skipped}\n`);
+    out(
+      `${
+        report.examples - report.failures.length - report.skipped
+      } passed, ${report.failures.length} failed${skipped}\n`,
+    );
   }
   return report.failures.length > 0 ? EXIT.dataError : EXIT.ok;
 }

@@ -72,7 +72,9 @@ export async function runStatus(argv: readonly string[]): Promise<number> {
   }
   const policy = status.policy as Record<string, unknown>;
   const lines = [
-    `state directory  ${env.stateDir}${initialized ? "" : paint("yellow", " (missing: run wt init)")}`,
+    `state directory  ${env.stateDir}${
+      initialized ? "" : paint("yellow", " (missing: run wt init)")
+    }`,
     `workspace        ${env.workspace}`,
     `principal        ${env.principal}${env.purpose ? ` (purpose ${env.purpose})` : ""}`,
     `session          ${env.session ?? "-"}`,
@@ -86,7 +88,10 @@ export async function runStatus(argv: readonly string[]): Promise<number> {
       `mode             ${policy.mode}; default ${policy.default}; ${policy.rules} rules, ${policy.boundaries} boundaries`,
     );
   } else {
-    lines.push(`policy           ${paint("red", "INVALID")}: ${policy.error}`, "                 every decision is deny until it is fixed");
+    lines.push(
+      `policy           ${paint("red", "INVALID")}: ${policy.error}`,
+      "                 every decision is deny until it is fixed",
+    );
   }
   out(`${lines.join("\n")}\n`);
   return code;

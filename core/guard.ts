@@ -11,8 +11,8 @@ import {
   type ReasonCode,
   type RiskLevel,
   type RuleError,
-  verdictRank,
   type Verdict,
+  verdictRank,
   type Zone,
 } from "./intent.ts";
 import { type CompiledPolicy, type CompiledRule, outcomeMatches } from "./policy/compile.ts";
@@ -148,7 +148,8 @@ export class Guard {
       }
     }
     const sensitivity = classify(policy, prepared);
-    const risk = sensitivity.weight + operationWeight(policy, intent.operation) + extraRisk;
+    const opWeight = operationWeight(policy, intent.operation);
+    const risk = sensitivity.weight + opWeight + extraRisk;
     prepared.risk = risk;
 
     const errors: RuleError[] = [];
@@ -167,9 +168,11 @@ export class Guard {
       if (test(rule)) tier.push(rule);
     }
     // 3. Risk thresholds: a floor on the verdict.
-    const threshold = thresholdVerdict(policy, risk);
+    const threshold = thresholdVerdict(policy, risk, opWeight === 0);
 
-    const candidates: Array<{ verdict: Verdict; reason: ReasonCode; detail: string; rules: CompiledRule[] }> = [];
+    const candidates: Array<
+      { verdict: Verdict; reason: ReasonCode; detail: string; rules: CompiledRule[] }
+    > = [];
     for (const rule of boundaries) {
       candidates.push({
         verdict: rule.action,
@@ -205,7 +208,12 @@ export class Guard {
       rules: [],
     });
     if (floor) {
-      candidates.push({ verdict: floor.verdict, reason: "annotation", detail: floor.detail, rules: [] });
+      candidates.push({
+        verdict: floor.verdict,
+        reason: "annotation",
+        detail: floor.detail,
+        rules: [],
+      });
     }
     // Most restrictive wins; on a tie the earlier stage explains the decision.
     let winner = candidates[0]!;

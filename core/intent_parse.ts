@@ -6,7 +6,7 @@
  * @module
  */
 import { WatchtowerError } from "./errors.ts";
-import { DEFAULT_OPERATION, DOMAINS, type Domain, type Intent, IntentSchema } from "./intent.ts";
+import { DEFAULT_OPERATION, type Domain, DOMAINS, type Intent, IntentSchema } from "./intent.ts";
 
 /** Values filled in when the input leaves them out. */
 export interface IntentDefaults {

@@ -17,7 +17,9 @@ function parse(argv: string[]): { root: string; deno: string } {
     else if (arg.startsWith("--root=")) root = arg.slice(7);
     else if (arg === "--deno") deno = argv[++i] ?? deno;
     else if (arg === "--help" || arg === "-h") {
-      console.log("Usage: deno task install [--root DIR] [--deno PATH]\n\nWrites launchers into DIR/bin (default ~/.local/bin).");
+      console.log(
+        "Usage: deno task install [--root DIR] [--deno PATH]\n\nWrites launchers into DIR/bin (default ~/.local/bin).",
+      );
       Deno.exit(0);
     } else {
       console.error(`install: unknown argument '${arg}'`);
@@ -42,9 +44,9 @@ export function launcher(deno: string, tool: (typeof TOOLS)[number]): string {
   return `#!/bin/sh
 # Watchtower launcher for ${tool.name}, written by \`deno task install\`.
 unset DENO_PERMISSION_BROKER_PATH
-exec ${quote(deno)} run -q --no-prompt --config ${quote(`${repo}/deno.json`)} -P=${tool.permissionSet} ${
-    quote(`file://${repo}/${tool.entry}`)
-  } "$@"
+exec ${quote(deno)} run -q --no-prompt --config ${
+    quote(`${repo}/deno.json`)
+  } -P=${tool.permissionSet} ${quote(`file://${repo}/${tool.entry}`)} "$@"
 `;
 }
 

@@ -82,7 +82,9 @@ function tokenize(pattern: string, pathMode: boolean): Token[] {
     const c = pattern[i]!;
     if (c === "\\") {
       const next = pattern[i + 1];
-      if (next === undefined) throw new GlobSyntaxError("pattern ends with a lone backslash", i + 1);
+      if (next === undefined) {
+        throw new GlobSyntaxError("pattern ends with a lone backslash", i + 1);
+      }
       tokens.push({ kind: "char", char: next });
       i++;
     } else if (c === "*") {

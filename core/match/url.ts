@@ -16,7 +16,12 @@ export interface UrlFacts {
   forms: string[];
 }
 
-const DEFAULT_PORTS: Record<string, number> = { "http:": 80, "https:": 443, "ws:": 80, "wss:": 443 };
+const DEFAULT_PORTS: Record<string, number> = {
+  "http:": 80,
+  "https:": 443,
+  "ws:": 80,
+  "wss:": 443,
+};
 
 /**
  * Works out {@link UrlFacts} for a URL or an authority (`host:port`, as CONNECT sends).
@@ -41,7 +46,9 @@ export function urlFacts(raw: string): UrlFacts {
   }
   const host = url.hostname.replace(/^\[|\]$/g, "").replace(/\.$/, "");
   const port = url.port ? Number(url.port) : DEFAULT_PORTS[url.protocol] ?? 0;
-  const portPart = url.port && Number(url.port) !== DEFAULT_PORTS[url.protocol] ? `:${url.port}` : "";
+  const portPart = url.port && Number(url.port) !== DEFAULT_PORTS[url.protocol]
+    ? `:${url.port}`
+    : "";
   const rest = `${url.pathname}${url.search}`;
   const decoded = safeDecode(rest);
   const hosts = [host];
@@ -66,7 +73,10 @@ function safeDecode(text: string): string {
     try {
       next = decodeURIComponent(current);
     } catch {
-      next = current.replace(/%([0-9a-f]{2})/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+      next = current.replace(
+        /%([0-9a-f]{2})/gi,
+        (_, hex) => String.fromCharCode(parseInt(hex, 16)),
+      );
     }
     if (next === current) break;
     current = next;

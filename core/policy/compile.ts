@@ -4,11 +4,11 @@
  * @module
  */
 import { WatchtowerError } from "../errors.ts";
-import { DOMAINS, type Domain, type RiskLevel, type Verdict } from "../intent.ts";
+import { type Domain, DOMAINS, type RiskLevel, type Verdict } from "../intent.ts";
 import { compileGlob, type Glob, GlobSyntaxError } from "../match/glob.ts";
 import {
-  type CompiledCondition,
   compileCondition,
+  type CompiledCondition,
   type RegexCompiler,
   usesRegex,
 } from "./expr/mod.ts";
@@ -110,7 +110,12 @@ export function compilePolicy(merged: MergedPolicy, options: CompileOptions): Co
       level: entry.level,
       weight,
       domains: entry.domains ? new Set(entry.domains) : undefined,
-      glob: globOrThrow(fillVars(entry.pattern, options.vars, { glob: true }), {}, entry.origin, "pattern"),
+      glob: globOrThrow(
+        fillVars(entry.pattern, options.vars, { glob: true }),
+        {},
+        entry.origin,
+        "pattern",
+      ),
     };
   });
   const boundariesByDomain = new Map<Domain, CompiledRule[]>();
@@ -139,7 +144,14 @@ function atOrigin(origin: RuleOrigin, message: string): WatchtowerError {
   return new WatchtowerError(
     "policy_invalid",
     `Cannot load policy ${origin.file}:${origin.line}:${origin.column}: ${origin.field}: ${message}`,
-    { location: { file: origin.file, line: origin.line, column: origin.column, field: origin.field } },
+    {
+      location: {
+        file: origin.file,
+        line: origin.line,
+        column: origin.column,
+        field: origin.field,
+      },
+    },
   );
 }
 
@@ -245,14 +257,20 @@ function compileRule(definition: RuleDefinition, options: CompileOptions): Compi
   let text: ((value: string) => boolean) | undefined;
   if (definition.textPattern !== undefined) {
     if (!options.regex) {
-      throw atOrigin(origin, "authority boundaries need the regex engine; load it before compiling");
+      throw atOrigin(
+        origin,
+        "authority boundaries need the regex engine; load it before compiling",
+      );
     }
     try {
       text = options.regex(`(?i)${definition.textPattern}`);
     } catch (error) {
-      throw atOrigin(origin, `pattern '${definition.textPattern}' is not a valid regular expression: ${
-        error instanceof Error ? error.message : String(error)
-      }`);
+      throw atOrigin(
+        origin,
+        `pattern '${definition.textPattern}' is not a valid regular expression: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
     }
   }
   const restrictive = definition.action === "deny" || definition.action === "escalate";

@@ -82,7 +82,9 @@ function checkOne(
   const matched = outcomeMatches(rule, outcome);
   if (matched === shouldMatch) return undefined;
   const error = typeof outcome === "object" ? ` (condition failed: ${outcome.error})` : "";
-  return `${shouldMatch ? "expected to match but did not" : "expected not to match but did"}${error}`;
+  return `${
+    shouldMatch ? "expected to match but did not" : "expected not to match but did"
+  }${error}`;
 }
 
 /** The literal value of a match key, when it names exactly one value without glob characters. */

@@ -53,7 +53,11 @@ export function layerFromDocument(doc: SourceDocument): PolicyLayer {
   for (const rule of rules) {
     const earlier = seen.get(rule.name);
     if (earlier !== undefined) {
-      throw invalid(doc, fieldPath(rule.origin.field), `rule name '${rule.name}' is already used by ${earlier}`);
+      throw invalid(
+        doc,
+        fieldPath(rule.origin.field),
+        `rule name '${rule.name}' is already used by ${earlier}`,
+      );
     }
     seen.set(rule.name, rule.origin.field);
   }
@@ -132,7 +136,10 @@ function policyRules(data: PolicyDocument, origin: (p: FieldPath) => RuleOrigin)
   return out;
 }
 
-function purposeRules(data: PolicyDocument, origin: (p: FieldPath) => RuleOrigin): RuleDefinition[] {
+function purposeRules(
+  data: PolicyDocument,
+  origin: (p: FieldPath) => RuleOrigin,
+): RuleDefinition[] {
   return (data.rules ?? []).map((rule, i) => {
     const definition: RuleDefinition = {
       name: rule.name ?? `${rule.purpose}:${rule.resource_pattern}`,
@@ -154,7 +161,10 @@ function purposeRules(data: PolicyDocument, origin: (p: FieldPath) => RuleOrigin
   });
 }
 
-function boundaryRules(data: PolicyDocument, origin: (p: FieldPath) => RuleOrigin): RuleDefinition[] {
+function boundaryRules(
+  data: PolicyDocument,
+  origin: (p: FieldPath) => RuleOrigin,
+): RuleDefinition[] {
   const owner = data.name ?? "policy";
   const out: RuleDefinition[] = [];
   const boundary = (name: string, path: FieldPath, rule: Partial<RuleDefinition>) =>

@@ -122,7 +122,10 @@ export function resolveLayers(options: LoadOptions): PolicyLayer[] {
 /** Reads profile `name` from the first directory that has it. */
 export function readProfile(name: string, dirs: readonly string[]): PolicyLayer {
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(name)) {
-    throw new WatchtowerError("policy_invalid", `Cannot load profile '${name}': not a profile name`);
+    throw new WatchtowerError(
+      "policy_invalid",
+      `Cannot load profile '${name}': not a profile name`,
+    );
   }
   for (const dir of dirs) {
     for (const extension of [".yaml", ".yml", ".json"]) {
@@ -169,7 +172,9 @@ export async function compileMerged(
 /** Loads and compiles the effective policy. Throws a {@link WatchtowerError} on any failure. */
 export async function loadPolicy(options: LoadOptions): Promise<CompiledPolicy> {
   const merged = mergeLayers(resolveLayers(options));
-  return await compileMerged(merged, options.vars, { checkExamples: options.checkExamples ?? true });
+  return await compileMerged(merged, options.vars, {
+    checkExamples: options.checkExamples ?? true,
+  });
 }
 
 /**

@@ -43,11 +43,15 @@ export function operationWeight(policy: CompiledPolicy, operation: string): numb
   return weights[operation] ?? weights["*"] ?? 0;
 }
 
-/** The verdict floor a score implies: allow ≤ allow_max, redact ≤ redact_max, else escalate. */
-export function thresholdVerdict(policy: CompiledPolicy, score: number): Verdict {
+/**
+ * The verdict floor a score implies: allow up to allow_max, redact up to redact_max, else
+ * escalate. Redaction filters what an operation returns, so the redact tier applies to reads
+ * (operations of weight 0); a write, delete or exec in that tier is allowed.
+ */
+export function thresholdVerdict(policy: CompiledPolicy, score: number, isRead: boolean): Verdict {
   const t = policy.settings.thresholds;
   if (score <= t.allow_max) return "allow";
-  if (score <= t.redact_max) return "redact";
+  if (score <= t.redact_max) return isRead ? "redact" : "allow";
   return "escalate";
 }
 

@@ -26,14 +26,18 @@ const actionWord = z.enum(Object.keys(ACTION_ALIASES) as [ActionWord, ...ActionW
 
 const text = (max: number) => z.string({ error: "expected a string" }).max(max);
 const pattern = text(4096).min(1, { error: "a pattern cannot be empty" });
-const oneOrMany = (item: z.ZodType<string>) =>
+const oneOrMany = <T extends z.ZodType<string>>(item: T) =>
   z.union([item, z.array(item).min(1).max(1024)], {
     error: "expected a string or a list of strings",
   });
 
-const ruleName = z.string({ error: "expected a rule name" }).regex(/^[A-Za-z0-9][\w.:@/*-]{0,127}$/, {
-  error: "a rule name is 1-128 letters, digits and . _ : @ / * - (starting with a letter or digit)",
-});
+const ruleName = z.string({ error: "expected a rule name" }).regex(
+  /^[A-Za-z0-9][\w.:@/*-]{0,127}$/,
+  {
+    error:
+      "a rule name is 1-128 letters, digits and . _ : @ / * - (starting with a letter or digit)",
+  },
+);
 
 /** Which intents a rule applies to; every key given must match (values are globs). */
 export const MatchSchema = z.strictObject({

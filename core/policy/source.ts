@@ -67,7 +67,12 @@ export function parseDocument(text: string, file: string): SourceDocument {
       json: false,
       listener(event: "open" | "close", state: { position: number; kind: string | null }) {
         if (event === "open") {
-          const node: Node = { start: state.position, end: state.position, kind: null, children: [] };
+          const node: Node = {
+            start: state.position,
+            end: state.position,
+            kind: null,
+            children: [],
+          };
           stack.at(-1)!.children.push(node);
           stack.push(node);
         } else if (stack.length > 1) {
@@ -79,10 +84,13 @@ export function parseDocument(text: string, file: string): SourceDocument {
     });
   } catch (error) {
     if (error instanceof yaml.YAMLException) {
-      const mark = error.mark as { line: number; column: number } | undefined;
+      const { mark, reason: why } = error as {
+        mark?: { line: number; column: number };
+        reason?: string;
+      };
       const line = (mark?.line ?? 0) + 1;
       const column = (mark?.column ?? 0) + 1;
-      const reason = String(error.reason ?? "cannot parse").replace(/\s+/g, " ");
+      const reason = String(why ?? "cannot parse").replace(/\s+/g, " ");
       throw new WatchtowerError(
         "policy_invalid",
         `Cannot load policy ${file}:${line}:${column}: ${reason}`,

@@ -29,7 +29,11 @@ export function validateDocument(doc: SourceDocument): PolicyDocument {
   }
   const version = result.data.version;
   if (version !== undefined && !isSupportedVersion(version)) {
-    throw invalid(doc, ["version"], `version ${JSON.stringify(version)} is not supported; expected 2.x`);
+    throw invalid(
+      doc,
+      ["version"],
+      `version ${JSON.stringify(version)} is not supported; expected 2.x`,
+    );
   }
   return result.data;
 }
@@ -74,9 +78,9 @@ function describeIssue(doc: SourceDocument, issue: z.core.$ZodIssue): string {
     });
     const { line, column } = doc.locate([...path, issue.keys[0]!], { key: true });
     const expected = known.length ? `; expected one of ${known.join(", ")}` : "";
-    return `Cannot load policy ${doc.file}:${line}:${column}: ${
-      formatPath(path) || "top level"
-    }: ${parts.join(", ")}${expected}`;
+    return `Cannot load policy ${doc.file}:${line}:${column}: ${formatPath(path) || "top level"}: ${
+      parts.join(", ")
+    }${expected}`;
   }
   if (issue.code === "invalid_union" && issue.errors.length > 0) {
     // Report the branch that got furthest into the value: it is the one the author meant.

@@ -1,0 +1,85 @@
+import { deepEqual, equal, match } from "node:assert/strict";
+import { denoDir, REPO, run, sandbox } from "./_wt.ts";
+
+/**
+ * A probe run under a tool's permission set: it tries each capability and reports which ones
+ * the set lets through.
+ */
+const PROBE = `
+const results = {};
+async function attempt(name, fn) {
+  try { await fn(); results[name] = "allowed"; }
+  catch (error) { results[name] = error instanceof Deno.errors.NotCapable || error?.name === "NotCapable" ? "denied" : "error:" + error?.name; }
+}
+await attempt("run", () => new Deno.Command("true").output());
+await attempt("net", async () => { const c = await Deno.connect({ hostname: "127.0.0.1", port: 9 }); c.close(); });
+await attempt("ffi", () => Deno.dlopen("/lib/x86_64-linux-gnu/libc.so.6", {}));
+await attempt("env-PATH", () => Deno.env.get("PATH"));
+await attempt("env-WATCHTOWER_DIR", () => Deno.env.get("WATCHTOWER_DIR"));
+await attempt("sys", () => Deno.hostname());
+await attempt("read", () => Deno.readTextFile(Deno.args[0] + "/probe-read"));
+await attempt("write", () => Deno.writeTextFile(Deno.args[0] + "/probe-write", "x"));
+console.log(JSON.stringify(results));
+`;
+
+Deno.test("the wt permission set allows file access and its variables, and nothing else", async () => {
+  const { home, env } = sandbox();
+  Deno.writeTextFileSync(`${home}/probe-read`, "x");
+  const probe = `${home}/probe.js`;
+  Deno.writeTextFileSync(probe, PROBE);
+  const result = await run([
+    "run",
+    "-q",
+    "--no-prompt",
+    "--config",
+    `${REPO}/deno.json`,
+    "-P=wt",
+    probe,
+    home,
+  ], { env });
+  equal(result.code, 0, result.stderr);
+  deepEqual(JSON.parse(result.stdout), {
+    run: "denied",
+    net: "denied",
+    ffi: "denied",
+    "env-PATH": "denied",
+    "env-WATCHTOWER_DIR": "allowed",
+    sys: "denied",
+    read: "allowed",
+    write: "allowed",
+  });
+});
+
+Deno.test("deno task install writes launchers that run wt with its own set and without the broker", async () => {
+  const { home, env } = sandbox();
+  const root = `${home}/prefix`;
+  const install = await run([
+    "task",
+    "-q",
+    "--config",
+    `${REPO}/deno.json`,
+    "install",
+    "--root",
+    root,
+  ], { env });
+  equal(install.code, 0, install.stderr);
+  const launcher = Deno.readTextFileSync(`${root}/bin/wt`);
+  match(launcher, /unset DENO_PERMISSION_BROKER_PATH/);
+  match(launcher, /-P=wt /);
+  equal(Deno.statSync(`${root}/bin/wt`).mode! & 0o111, 0o111);
+  // A broker socket that does not exist would make Deno exit 87; the launcher removes it.
+  const child = await new Deno.Command(`${root}/bin/wt`, {
+    args: ["version"],
+    clearEnv: true,
+    env: {
+      ...env,
+      ...denoDir(),
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      DENO_PERMISSION_BROKER_PATH: `${home}/nope.sock`,
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  equal(child.code, 0, new TextDecoder().decode(child.stderr));
+  match(new TextDecoder().decode(child.stdout), /^wt \d+\.\d+\.\d+/);
+});
