@@ -10,7 +10,7 @@ import { Guard, type GuardDecision } from "../core/guard.ts";
 import { type FlagSpec, listFlag, parseArgs, type ParsedArgs, stringFlag, usage } from "./args.ts";
 import { cliEnvironment, loadCliPolicy, POLICY_FLAGS } from "./context.ts";
 import { EXIT, exitForError, exitForVerdict } from "./exit.ts";
-import { readLines } from "./lines.ts";
+import { type Line, readLines } from "./lines.ts";
 import { err, out, paint, paintVerdict, printJson } from "./output.ts";
 
 /** Help text. */
@@ -186,63 +186,79 @@ export function describe(intent: Intent, decision: GuardDecision): string {
 
 const MAX_LINE = 1 << 20;
 
-async function runBatch(guard: Guard, defaults: IntentDefaults): Promise<number> {
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  let buffer: string[] = [];
-  let buffered = 0;
-  let failures = 0;
-  const emit = (record: unknown) => {
+/** Collects output lines and writes them in large chunks. */
+class BatchOutput {
+  #buffer: string[] = [];
+  #size = 0;
+
+  emit(record: unknown): void {
     const line = `${JSON.stringify(record)}\n`;
-    buffer.push(line);
-    buffered += line.length;
-    if (buffered > 1 << 16) flush();
-  };
-  const flush = () => {
-    out(buffer.join(""));
-    buffer = [];
-    buffered = 0;
-  };
-  for await (const line of readLines(Deno.stdin.readable, MAX_LINE)) {
-    if ("tooLong" in line) {
-      failures++;
-      emit({ line: line.number, error: `line is longer than ${MAX_LINE} bytes` });
-      continue;
-    }
-    let text: string;
-    try {
-      text = decoder.decode(line.bytes);
-    } catch {
-      failures++;
-      emit({ line: line.number, error: "line is not valid UTF-8" });
-      continue;
-    }
-    if (text.trim() === "") continue;
-    let id: unknown;
-    try {
-      const value: unknown = JSON.parse(text);
-      if (value !== null && typeof value === "object" && !Array.isArray(value) && "id" in value) {
-        ({ id } = value as { id: unknown });
-        delete (value as { id?: unknown }).id;
-      }
-      const intent = parseIntent(value, defaults);
-      const decision = guard.decide(intent, sessionOf(intent));
-      emit(
-        id === undefined ? { line: line.number, decision } : { line: line.number, id, decision },
-      );
-    } catch (error) {
-      failures++;
-      const message = error instanceof SyntaxError
-        ? `not JSON: ${error.message}`
-        : error instanceof Error
-        ? error.message
-        : String(error);
-      emit(
-        id === undefined
-          ? { line: line.number, error: message }
-          : { line: line.number, id, error: message },
-      );
+    this.#buffer.push(line);
+    this.#size += line.length;
+    if (this.#size > 1 << 16) this.flush();
+  }
+
+  flush(): void {
+    out(this.#buffer.join(""));
+    this.#buffer = [];
+    this.#size = 0;
+  }
+}
+
+async function runBatch(guard: Guard, defaults: IntentDefaults): Promise<number> {
+  const output = new BatchOutput();
+  let failures = 0;
+  for await (const lines of readLines(Deno.stdin.readable, MAX_LINE)) {
+    for (const line of lines) {
+      if (!decideLine(guard, defaults, line, output)) failures++;
     }
   }
-  flush();
+  output.flush();
   return failures > 0 ? EXIT.dataError : EXIT.ok;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Decides one batch line; false when the line was bad (its error is written instead). */
+function decideLine(
+  guard: Guard,
+  defaults: IntentDefaults,
+  line: Line,
+  output: BatchOutput,
+): boolean {
+  if ("tooLong" in line) {
+    output.emit({ line: line.number, error: `line is longer than ${MAX_LINE} bytes` });
+    return false;
+  }
+  let text: string;
+  try {
+    text = utf8.decode(line.bytes);
+  } catch {
+    output.emit({ line: line.number, error: "line is not valid UTF-8" });
+    return false;
+  }
+  if (text.trim() === "") return true;
+  let id: unknown;
+  const answer = (fields: Record<string, unknown>) =>
+    output.emit(
+      id === undefined ? { line: line.number, ...fields } : { line: line.number, id, ...fields },
+    );
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value !== null && typeof value === "object" && !Array.isArray(value) && "id" in value) {
+      ({ id } = value as { id: unknown });
+      delete (value as { id?: unknown }).id;
+    }
+    const intent = parseIntent(value, defaults);
+    answer({ decision: guard.decide(intent, sessionOf(intent)) });
+    return true;
+  } catch (error) {
+    const message = error instanceof SyntaxError
+      ? `not JSON: ${error.message}`
+      : error instanceof Error
+      ? error.message
+      : String(error);
+    answer({ error: message });
+    return false;
+  }
 }

@@ -2,7 +2,7 @@
  * `deno task demo`: a scripted walk through what Watchtower decides and why. It runs the real
  * `wt` binary (with its own permission set) against a throw-away state directory and workspace.
  */
-const repo = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/);
+const repo = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 const home = Deno.makeTempDirSync({ prefix: "wt-demo-" });
 const workspace = `${home}/project`;
 Deno.mkdirSync(`${workspace}/.git`, { recursive: true });
