@@ -271,30 +271,35 @@ function simulate(
     const c = text[k]!;
     next.fill(0);
     let alive = false;
-    const enter = (i: number) => {
-      next[i] = 1;
-      alive = true;
-    };
     for (let i = 0; i < n; i++) {
       if (!current[i]) continue;
       const token = tokens[i]!;
       switch (token.kind) {
         case "globstar":
-          enter(i);
+          next[i] = 1;
+          alive = true;
           break;
         case "star":
-          if (!pathMode || c !== "/") enter(i);
+          if (!pathMode || c !== "/") {
+            next[i] = 1;
+            alive = true;
+          }
           break;
         case "globdir":
-          if (c === "/") enter(i + 2);
-          enter(i + 1);
+          if (c === "/") next[i + 2] = 1;
+          next[i + 1] = 1;
+          alive = true;
           break;
         case "globdir_inside":
-          if (c === "/") enter(i + 1);
-          enter(i);
+          if (c === "/") next[i + 1] = 1;
+          next[i] = 1;
+          alive = true;
           break;
         default:
-          if (matchesToken(token, c)) enter(i + 1);
+          if (matchesToken(token, c)) {
+            next[i + 1] = 1;
+            alive = true;
+          }
       }
     }
     if (!alive) return false;
