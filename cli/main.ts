@@ -1,56 +1,46 @@
 /**
  * The `wt` binary: operator and agent-facing subcommands. Each subcommand lives in its own
- * module; this one dispatches and turns errors into one line and a sysexits code.
+ * module, loaded only when it runs (start-up cost is paid by every call); this one dispatches
+ * and turns errors into one line and a sysexits code.
  * @module
  */
 import { WatchtowerError } from "../core/errors.ts";
-import { closest } from "../core/policy/validate.ts";
-import { CHECK_USAGE, runCheck } from "./check.ts";
+import { closest } from "../core/suggest.ts";
 import { EXIT, exitForError } from "./exit.ts";
-import { INIT_USAGE, runInit } from "./init.ts";
 import { err, out } from "./output.ts";
-import { POLICY_USAGE, policyInit, runPolicy } from "./policy.ts";
-import { parseArgs } from "./args.ts";
-import { runStatus, STATUS_USAGE } from "./status.ts";
 import { VERSION } from "./version.ts";
 
+/** A subcommand: its one-line summary and how to run it. */
 interface Command {
   summary: string;
-  usage: string;
-  run(argv: readonly string[]): number | Promise<number>;
+  /** Runs the command with its arguments (after the command name) and returns the exit code. */
+  run(argv: readonly string[]): Promise<number>;
 }
 
 const COMMANDS: Record<string, Command> = {
   init: {
     summary: "create the state directory and the default policy",
-    usage: INIT_USAGE,
-    run: runInit,
+    run: async (argv) => (await import("./init.ts")).runInit(argv),
   },
   status: {
     summary: "show the state directory, policy in force and identity",
-    usage: STATUS_USAGE,
-    run: runStatus,
+    run: async (argv) => await (await import("./status.ts")).runStatus(argv),
   },
   check: {
     summary: "decide an intent (flags, JSON, or a JSONL batch)",
-    usage: CHECK_USAGE,
-    run: runCheck,
+    run: async (argv) => await (await import("./check.ts")).runCheck(argv),
   },
-  policy: { summary: "init | check | show | test policies", usage: POLICY_USAGE, run: runPolicy },
+  policy: {
+    summary: "init | check | show | test policies",
+    run: async (argv) => await (await import("./policy.ts")).runPolicy(argv),
+  },
   "init-policy": {
     summary: "print or write the default policy (= wt policy init)",
-    usage: POLICY_USAGE,
-    run: (argv) =>
-      policyInit(parseArgs(argv, { write: { type: "string" }, force: { type: "boolean" } })),
+    run: async (argv) => await (await import("./policy.ts")).runPolicy(["init", ...argv]),
   },
   version: {
     summary: "print the version",
-    usage: "wt version — print the version\n\nUsage: wt version [--json]",
-    run: (argv) => {
-      const args = parseArgs(argv, { json: { type: "boolean" } });
-      out(args.flags.json ? `${JSON.stringify({ version: VERSION })}\n` : `wt ${VERSION}\n`);
-      return EXIT.ok;
-    },
+    run: async (argv) => (await import("./version_command.ts")).runVersion(argv),
   },
 };
 
@@ -60,7 +50,7 @@ export function mainUsage(): string {
   const lines = Object.entries(COMMANDS).map(([name, command]) =>
     `  ${name.padEnd(width)}  ${command.summary}`
   );
-  return `wt — Watchtower, a policy-driven guard and audit system for AI agents
+  return `wt ${VERSION} — Watchtower, a policy-driven guard and audit system for AI agents
 
 Usage: wt COMMAND [options]      (wt COMMAND --help for each command)
 
@@ -68,7 +58,11 @@ Commands:
 ${lines.join("\n")}
 
 Environment: WATCHTOWER_DIR (state directory, default ~/.watchtower), WATCHTOWER_POLICY,
-WATCHTOWER_PRINCIPAL, WATCHTOWER_PURPOSE, WATCHTOWER_SESSION, WATCHTOWER_WORKSPACE, NO_COLOR.`;
+WATCHTOWER_PRINCIPAL, WATCHTOWER_PURPOSE, WATCHTOWER_SESSION, WATCHTOWER_WORKSPACE,
+WATCHTOWER_CAPABILITIES, NO_COLOR.
+
+Exit codes: 0 ok, 64 usage, 65 bad data, 69 missing program, 70 internal error,
+75 approval required, 77 denied by policy, 78 configuration error.`;
 }
 
 /** Runs `wt` with `argv` and returns the exit code. */
@@ -82,12 +76,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     const topic = name === "help" ? rest[0] : undefined;
-    if (topic !== undefined && COMMANDS[topic]) out(`${COMMANDS[topic].usage}\n`);
-    else out(`${mainUsage()}\n`);
+    if (topic !== undefined && COMMANDS[topic]) return await COMMANDS[topic].run(["--help"]);
+    out(`${mainUsage()}\n`);
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
-  if (name === "--version") return await COMMANDS.version!.run([]);
-  const command = COMMANDS[name];
+  const command = name === "--version" ? COMMANDS.version : COMMANDS[name];
   if (!command) {
     const suggestion = closest(name, Object.keys(COMMANDS));
     err(
@@ -96,10 +89,6 @@ export async function main(argv: readonly string[]): Promise<number> {
       }; see wt --help`,
     );
     return EXIT.usage;
-  }
-  if (rest.includes("--help") || rest.includes("-h")) {
-    out(`${command.usage}\n`);
-    return EXIT.ok;
   }
   try {
     return await command.run(rest);

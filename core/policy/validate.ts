@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import { WatchtowerError } from "../errors.ts";
+import { closest } from "../suggest.ts";
 import { isSupportedVersion, type PolicyDocument, PolicyDocumentSchema } from "./schema.ts";
 import type { FieldPath, SourceDocument } from "./source.ts";
 
@@ -152,32 +153,4 @@ function unwrapSchema(schema: unknown): unknown {
     } else return current;
   }
   return current;
-}
-
-/** The candidate closest to `word` by edit distance, if close enough to be a likely typo. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 8) return Infinity;
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }

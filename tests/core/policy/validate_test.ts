@@ -1,7 +1,8 @@
 import { equal, match, throws } from "node:assert/strict";
 import { WatchtowerError } from "../../../core/errors.ts";
 import { parseDocument } from "../../../core/policy/source.ts";
-import { closest, validateDocument } from "../../../core/policy/validate.ts";
+import { closest } from "../../../core/suggest.ts";
+import { validateDocument } from "../../../core/policy/validate.ts";
 
 function problem(text: string): WatchtowerError {
   try {
