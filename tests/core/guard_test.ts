@@ -266,3 +266,19 @@ Deno.test("conditions see zone and risk", async () => {
   equal(g.decide(post, { id: "s1", zone: "SENSITIVE" }).verdict, "escalate");
   ok(g.decide(post, { id: "s1", zone: "SENSITIVE" }).annotations.zone === "SENSITIVE");
 });
+
+Deno.test({
+  name: "decide() needs no permissions at all (it runs inside every binary's set)",
+  permissions: {
+    read: false,
+    write: false,
+    net: false,
+    run: false,
+    env: false,
+    ffi: false,
+    sys: false,
+  },
+  fn() {
+    equal(guard.decide(intent("filesystem", "read", { path: "/etc/hosts" })).verdict, "allow");
+  },
+});
