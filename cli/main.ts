@@ -97,6 +97,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       err(`wt ${name}: ${error.message}`);
       return exitForError(error.code);
     }
+    if (isFileSystemError(error)) {
+      // The state directory or a file the user named is unusable: say which, without a stack.
+      err(`wt ${name}: ${error.message}`);
+      return EXIT.config;
+    }
     err(
       `wt ${name}: internal error: ${
         error instanceof Error ? error.stack ?? error.message : error
@@ -104,6 +109,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
     return EXIT.internal;
   }
+}
+
+function isFileSystemError(error: unknown): error is Error {
+  const errors = Deno.errors;
+  return [
+    errors.NotFound,
+    errors.PermissionDenied,
+    errors.AlreadyExists,
+    errors.NotADirectory,
+    errors.IsADirectory,
+    errors.NotCapable,
+  ].some((kind) => error instanceof kind);
 }
 
 function brokerIsSet(): boolean {

@@ -130,43 +130,51 @@ export const IntentSchema = z.strictObject({
 /** Parsed {@link IntentSchema}. */
 export type Intent = z.infer<typeof IntentSchema>;
 
+/** The reasons a decision can give (see {@link ReasonCode}). */
+export const REASON_CODES = [
+  "boundary",
+  "rule",
+  "risk_threshold",
+  "annotation",
+  "approved",
+  "default",
+  "policy_unavailable",
+  "invalid_intent",
+  "condition_error",
+] as const;
+
 /** Why a decision came out as it did: a small fixed vocabulary (details go in `detail`). */
-export type ReasonCode =
-  | "boundary"
-  | "rule"
-  | "risk_threshold"
-  | "annotation"
-  | "approved"
-  | "default"
-  | "policy_unavailable"
-  | "invalid_intent"
-  | "condition_error";
+export type ReasonCode = typeof REASON_CODES[number];
 
 /** A rule's run-time failure recorded in the decision. */
-export interface RuleError {
-  rule: string;
-  message: string;
-}
+export const RuleErrorSchema = z.strictObject({ rule: z.string(), message: z.string() });
+/** Parsed {@link RuleErrorSchema}. */
+export type RuleError = z.infer<typeof RuleErrorSchema>;
 
-/** What the guard decided, and why. */
-export interface Decision {
+/**
+ * What the guard decided, and why: the shape recorded in the ledger's `data.decision` (readers
+ * of a ledger validate entries with it).
+ */
+export const DecisionSchema = z.object({
   /** The verdict the policy gives (in observe mode: what it would have enforced). */
-  verdict: Verdict;
+  verdict: z.enum(VERDICTS),
   /** Whether the verdict is enforced or only observed (never blocks). */
-  mode: "enforce" | "observe";
-  reason: ReasonCode;
+  mode: z.enum(["enforce", "observe"]),
+  reason: z.enum(REASON_CODES),
   /** Human-readable explanation. */
-  detail: string;
-  matched_rules: string[];
-  risk_score: number;
-  risk_level: RiskLevel;
+  detail: z.string(),
+  matched_rules: z.array(z.string()),
+  risk_score: z.number(),
+  risk_level: z.enum(RISK_LEVELS),
   /** Sensitivity class of the target (`public`, `internal`, …). */
-  sensitivity: string;
+  sensitivity: z.string(),
   /** Approval key for an escalation, when a rule names one. */
-  approval_key?: string;
+  approval_key: z.string().optional(),
   /** Conditions that failed at run time; they never widened access. */
-  errors?: RuleError[];
-}
+  errors: z.array(RuleErrorSchema).optional(),
+});
+/** Parsed {@link DecisionSchema}. */
+export type Decision = z.infer<typeof DecisionSchema>;
 
 /** Restrictiveness rank of a verdict (higher is more restrictive). */
 export function verdictRank(verdict: Verdict): number {

@@ -1,7 +1,7 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { WatchtowerError } from "../../core/errors.ts";
 import { type Annotator, type ApprovalHook, Guard } from "../../core/guard.ts";
-import { effectiveVerdict, type Intent } from "../../core/intent.ts";
+import { DecisionSchema, effectiveVerdict, type Intent } from "../../core/intent.ts";
 import { loadPolicyFromText } from "../../core/policy/mod.ts";
 
 function intent(
@@ -120,6 +120,7 @@ const TABLE: Array<
 for (const [name, input, verdict, reason, rules] of TABLE) {
   Deno.test(`decide(): ${name}`, () => {
     const decision = guard.decide(input);
+    DecisionSchema.parse(decision);
     equal(decision.verdict, verdict, decision.detail);
     equal(decision.reason, reason, decision.detail);
     if (rules) deepEqual(decision.matched_rules, rules);

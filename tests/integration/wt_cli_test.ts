@@ -277,3 +277,12 @@ Deno.test("WATCHTOWER_POLICY and --policy choose the policy file", async () => {
   equal(viaFlag.code, 0, viaFlag.stdout);
   match(viaFlag.stdout, /allow-tmp-read/);
 });
+
+Deno.test("wt init on a state directory path that is a file fails with one line and exit 78", async () => {
+  const { stateDir, env } = sandbox();
+  Deno.writeTextFileSync(stateDir, "not a directory");
+  const result = await wt(["init"], { env });
+  equal(result.code, 78);
+  equal(result.stderr.trim().split("\n").length, 1);
+  match(result.stderr, /^wt init: /);
+});
