@@ -7,6 +7,8 @@ import { WatchtowerError } from "../core/errors.ts";
 import { DOMAINS, effectiveVerdict, type Intent, RESOURCE_FIELD } from "../core/intent.ts";
 import { type IntentDefaults, parseIntent } from "../core/intent_parse.ts";
 import { Guard, type GuardDecision } from "../core/guard.ts";
+import { decisionRecord, unrecordedDecision } from "../core/ledger/records.ts";
+import { type Appended, Ledger } from "../core/ledger/writer.ts";
 import { type FlagSpec, listFlag, parseArgs, type ParsedArgs, stringFlag, usage } from "./args.ts";
 import { cliEnvironment, loadCliPolicy, POLICY_FLAGS } from "./context.ts";
 import { EXIT, exitForError, exitForVerdict } from "./exit.ts";
@@ -36,6 +38,10 @@ Policy:
   --policy FILE  --profile NAME (repeatable)  --mode enforce|observe  --set key=value
 Output:
   --json         print the decision as JSON
+  --dry-run      decide without recording in the ledger (for trying policies out)
+
+Every decision is recorded in the ledger first; if it cannot be recorded, the verdict is deny
+(reason ledger_unavailable).
 
 Exit: 0 allow (and shadow, redact, or anything in observe mode), 77 deny, 75 escalate
 (approval required), 64 bad usage, 65 bad intent (in --batch: some line was bad),
@@ -61,6 +67,7 @@ const FLAGS: Record<string, FlagSpec> = {
   session: { type: "string" },
   tool: { type: "string" },
   cwd: { type: "string" },
+  "dry-run": { type: "boolean" },
 };
 
 /** Runs `wt check`. */
@@ -82,9 +89,19 @@ export async function runCheck(argv: readonly string[]): Promise<number> {
     err(error.message);
     return exitForError(error.code);
   }
-  if (args.flags.batch) return await runBatch(guard, defaults);
-  const decision = guard.decide(intent!, sessionOf(intent!));
-  if (args.flags.json) printJson({ intent, decision });
+  const ledger = args.flags["dry-run"] ? undefined : new Ledger(env.stateDir);
+  if (args.flags.batch) return await runBatch(guard, defaults, ledger);
+  let decision = guard.decide(intent!, sessionOf(intent!));
+  let recorded: Appended | undefined;
+  if (ledger) {
+    try {
+      [recorded] = ledger.appendSync([decisionRecord(intent!, decision)]);
+    } catch (error) {
+      decision = unrecordedDecision(error);
+    }
+  }
+  const ledgerInfo = recorded ? { seq: recorded.seq, hash: recorded.hash } : null;
+  if (args.flags.json) printJson({ intent, decision, ledger: ledgerInfo });
   else out(`${describe(intent!, decision)}\n`);
   return exitForVerdict(effectiveVerdict(decision));
 }
@@ -205,44 +222,67 @@ class BatchOutput {
   }
 }
 
-async function runBatch(guard: Guard, defaults: IntentDefaults): Promise<number> {
+async function runBatch(
+  guard: Guard,
+  defaults: IntentDefaults,
+  ledger: Ledger | undefined,
+): Promise<number> {
   const output = new BatchOutput();
   let failures = 0;
   for await (const lines of readLines(Deno.stdin.readable, MAX_LINE)) {
+    // One group commit per chunk of input: one lock and one fdatasync for many decisions.
+    const answers: BatchAnswer[] = [];
     for (const line of lines) {
-      if (!decideLine(guard, defaults, line, output)) failures++;
+      const answer = decideLine(guard, defaults, line);
+      if (answer === undefined) continue;
+      if ("error" in answer.fields) failures++;
+      answers.push(answer);
     }
+    recordAnswers(ledger, answers);
+    for (const answer of answers) output.emit(answer.fields);
   }
   output.flush();
   return failures > 0 ? EXIT.dataError : EXIT.ok;
 }
 
+/** One output line of a batch, with what to record for it. */
+interface BatchAnswer {
+  fields: Record<string, unknown>;
+  record?: { intent: Intent; decision: GuardDecision };
+}
+
+function recordAnswers(ledger: Ledger | undefined, answers: BatchAnswer[]): void {
+  const toRecord = answers.filter((answer) => answer.record);
+  if (!ledger || toRecord.length === 0) return;
+  try {
+    const appended = ledger.appendSync(
+      toRecord.map((answer) => decisionRecord(answer.record!.intent, answer.record!.decision)),
+    );
+    toRecord.forEach((answer, i) => {
+      answer.fields.ledger = { seq: appended[i]!.seq, hash: appended[i]!.hash };
+    });
+  } catch (error) {
+    for (const answer of toRecord) answer.fields.decision = unrecordedDecision(error);
+  }
+}
+
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** Decides one batch line; false when the line was bad (its error is written instead). */
-function decideLine(
-  guard: Guard,
-  defaults: IntentDefaults,
-  line: Line,
-  output: BatchOutput,
-): boolean {
+/** Decides one batch line: its answer, or undefined for a blank line. */
+function decideLine(guard: Guard, defaults: IntentDefaults, line: Line): BatchAnswer | undefined {
   if ("tooLong" in line) {
-    output.emit({ line: line.number, error: `line is longer than ${MAX_LINE} bytes` });
-    return false;
+    return { fields: { line: line.number, error: `line is longer than ${MAX_LINE} bytes` } };
   }
   let text: string;
   try {
     text = utf8.decode(line.bytes);
   } catch {
-    output.emit({ line: line.number, error: "line is not valid UTF-8" });
-    return false;
+    return { fields: { line: line.number, error: "line is not valid UTF-8" } };
   }
-  if (text.trim() === "") return true;
+  if (text.trim() === "") return undefined;
   let id: unknown;
-  const answer = (fields: Record<string, unknown>) =>
-    output.emit(
-      id === undefined ? { line: line.number, ...fields } : { line: line.number, id, ...fields },
-    );
+  const fields = (rest: Record<string, unknown>) =>
+    id === undefined ? { line: line.number, ...rest } : { line: line.number, id, ...rest };
   try {
     const value: unknown = JSON.parse(text);
     if (value !== null && typeof value === "object" && !Array.isArray(value) && "id" in value) {
@@ -250,15 +290,14 @@ function decideLine(
       delete (value as { id?: unknown }).id;
     }
     const intent = parseIntent(value, defaults);
-    answer({ decision: guard.decide(intent, sessionOf(intent)) });
-    return true;
+    const decision = guard.decide(intent, sessionOf(intent));
+    return { fields: fields({ decision }), record: { intent, decision } };
   } catch (error) {
     const message = error instanceof SyntaxError
       ? `not JSON: ${error.message}`
       : error instanceof Error
       ? error.message
       : String(error);
-    answer({ error: message });
-    return false;
+    return { fields: fields({ error: message }) };
   }
 }

@@ -29,6 +29,10 @@ export function exitForError(code: ErrorCode): number {
     case "policy_invalid":
     case "condition_syntax":
       return EXIT.config;
+    case "ledger_corrupt":
+      return EXIT.dataError;
+    case "ledger_unavailable":
+      return EXIT.config;
     case "condition_runtime":
     case "internal":
       return EXIT.internal;

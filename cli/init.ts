@@ -3,6 +3,7 @@
  * overwrites a user's policy without `--force` (and then keeps a backup).
  * @module
  */
+import { ensureKeys, keyPaths } from "../core/ledger/checkpoints.ts";
 import { DEFAULT_POLICY_YAML, POLICY_FILE_NAMES } from "../core/policy/mod.ts";
 import { type FlagSpec, parseArgs, usage } from "./args.ts";
 import { cliEnvironment } from "./context.ts";
@@ -14,8 +15,9 @@ export const INIT_USAGE = `wt init — create the state directory and the defaul
 
 Usage: wt init [--force] [--json]
 
-Creates $WATCHTOWER_DIR (default ~/.watchtower, mode 0700) and policy.yaml in it. Running it
-again changes nothing. --force rewrites policy.yaml with the default, keeping the old file as
+Creates $WATCHTOWER_DIR (default ~/.watchtower, mode 0700), policy.yaml in it, and the Ed25519
+key that signs ledger checkpoints (keys/ledger.key, mode 0600; keys/ledger.pub to share). Running
+it again changes nothing. --force rewrites policy.yaml with the default, keeping the old file as
 policy.yaml.bak-<time>.`;
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -25,7 +27,7 @@ const FLAGS: Record<string, FlagSpec> = {
 };
 
 /** Runs `wt init`. */
-export function runInit(argv: readonly string[]): number {
+export async function runInit(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, FLAGS);
   if (args.flags.help) {
     out(`${INIT_USAGE}\n`);
@@ -60,12 +62,21 @@ export function runInit(argv: readonly string[]): number {
     Deno.writeTextFileSync(target, DEFAULT_POLICY_YAML, { mode: 0o600, createNew: true });
     actions.push(`wrote the default policy to ${target}`);
   }
+  const keys = await ensureKeys(env.stateDir);
+  const paths = keyPaths(env.stateDir);
+  actions.push(
+    keys.created
+      ? `created the ledger signing key ${paths.signer} (verifier key in ${paths.verifier})`
+      : `kept the ledger signing key ${paths.signer}`,
+  );
   if (args.flags.json) {
     printJson({
       state_dir: env.stateDir,
       created_dir: createdDir,
       policy: existing ?? target,
       policy_action: policyAction,
+      verifier_key: keys.verifierKey,
+      key_created: keys.created,
     });
   } else {
     out(`${actions.join("\n")}\n`);

@@ -12,6 +12,8 @@ export type ErrorCode =
   | "policy_invalid"
   | "condition_syntax"
   | "condition_runtime"
+  | "ledger_corrupt"
+  | "ledger_unavailable"
   | "internal";
 
 /** An error with a stable code, optional location and a cause. */

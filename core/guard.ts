@@ -255,7 +255,8 @@ export class Guard {
   }
 }
 
-function failClosed(reason: ReasonCode, detail: string): GuardDecision {
+/** A deny that no policy made: the guard or its ledger could not do its job. */
+export function failClosed(reason: ReasonCode, detail: string): GuardDecision {
   return {
     verdict: "deny",
     mode: "enforce",

@@ -139,6 +139,7 @@ export const REASON_CODES = [
   "approved",
   "default",
   "policy_unavailable",
+  "ledger_unavailable",
   "invalid_intent",
   "condition_error",
 ] as const;

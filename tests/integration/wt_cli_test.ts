@@ -10,9 +10,9 @@ Deno.test("wt --help lists the commands; wt alone is a usage error; typos get a 
     match(help.stdout, new RegExp(`\\b${command}\\b`));
   }
   equal((await wt([])).code, 64);
-  const typo = await wt(["stauts"]);
+  const typo = await wt(["polcy"]);
   equal(typo.code, 64);
-  match(typo.stderr, /unknown command 'stauts' \(did you mean 'status'\?\)/);
+  match(typo.stderr, /unknown command 'polcy' \(did you mean 'policy'\?\)/);
   for (const command of ["init", "status", "check", "policy", "init-policy", "version"]) {
     const result = await wt([command, "--help"]);
     equal(result.code, 0, command);

@@ -1,0 +1,240 @@
+/**
+ * Signed checkpoints of the ledger's Merkle tree: the signing key in the state directory, writing
+ * and publishing checkpoints, proving the current ledger extends one, and inclusion proofs of
+ * single entries. Formats are in checkpoint.ts (C2SP tlog-checkpoint, signed-note).
+ * @module
+ */
+import { WatchtowerError } from "../errors.ts";
+import {
+  CheckpointError,
+  formatCheckpoint,
+  generateSigner,
+  openNote,
+  signNote,
+} from "./checkpoint.ts";
+import { consistencyProof, inclusionProof, merkleRoot, verifyConsistency } from "./merkle.ts";
+import { fromHex, toHex } from "./sha256.ts";
+import { verifyLedger, type VerifyReport } from "./verify.ts";
+
+/** Where the ledger's signing keys live. */
+export function keyPaths(stateDir: string): { dir: string; signer: string; verifier: string } {
+  return {
+    dir: `${stateDir}/keys`,
+    signer: `${stateDir}/keys/ledger.key`,
+    verifier: `${stateDir}/keys/ledger.pub`,
+  };
+}
+
+/**
+ * Creates the ledger's Ed25519 signing key (mode 0600) and its verifier key, unless they exist.
+ * The key name is `watchtower-` and 8 random hex digits.
+ */
+export async function ensureKeys(
+  stateDir: string,
+): Promise<{ created: boolean; verifierKey: string }> {
+  const paths = keyPaths(stateDir);
+  try {
+    return { created: false, verifierKey: Deno.readTextFileSync(paths.verifier).trim() };
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  const suffix = toHex(crypto.getRandomValues(new Uint8Array(4)));
+  const { signerKey, verifierKey } = await generateSigner(`watchtower-${suffix}`);
+  Deno.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  Deno.writeTextFileSync(paths.signer, `${signerKey}\n`, { mode: 0o600, createNew: true });
+  Deno.writeTextFileSync(paths.verifier, `${verifierKey}\n`, { mode: 0o644, createNew: true });
+  return { created: true, verifierKey };
+}
+
+/** The origin line of this ledger's checkpoints: names the chain by its first entry. */
+export function ledgerOrigin(firstHash: string): string {
+  return `watchtower/ledger/${firstHash.slice(0, 32)}`;
+}
+
+/** A checkpoint just made. */
+export interface MadeCheckpoint {
+  note: string;
+  origin: string;
+  size: number;
+  root: string;
+  /** Where it was stored in the state directory. */
+  file: string;
+}
+
+/**
+ * Verifies the ledger and signs a checkpoint of it, stored as `checkpoints/<size>.note` and
+ * `checkpoints/latest.note`. Refuses a damaged or empty ledger.
+ */
+export async function makeCheckpoint(
+  stateDir: string,
+  signerKey?: string,
+): Promise<MadeCheckpoint> {
+  const leaves: Uint8Array[] = [];
+  const report = verifyLedger(stateDir, { leaves });
+  if (!report.ok) {
+    throw new WatchtowerError(
+      "ledger_corrupt",
+      `Cannot sign a checkpoint: the ledger is not intact (${report.fault?.kind} at seq ${report.fault?.seq}); run wt verify`,
+    );
+  }
+  if (report.entries === 0 || !report.firstHash) {
+    throw new WatchtowerError("usage", "Cannot sign a checkpoint: the ledger is empty");
+  }
+  const key = signerKey ?? readKey(keyPaths(stateDir).signer, "signing");
+  const origin = ledgerOrigin(report.firstHash);
+  const body = formatCheckpoint({ origin, size: report.entries, root: fromHex(report.root) });
+  const note = await signNote(body, key);
+  const dir = `${stateDir}/checkpoints`;
+  Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = `${dir}/${report.entries}.note`;
+  writeAtomically(file, note);
+  writeAtomically(`${dir}/latest.note`, note);
+  return { note, origin, size: report.entries, root: report.root, file };
+}
+
+/** Copies a checkpoint note into a directory outside the agent's reach. */
+export function publishToDirectory(made: MadeCheckpoint, dir: string): string {
+  const name = `${made.origin.replaceAll("/", "_")}-${made.size}.note`;
+  const path = `${dir}/${name}`;
+  writeAtomically(path, made.note);
+  return path;
+}
+
+function writeAtomically(path: string, text: string): void {
+  const temp = `${path}.tmp-${Deno.pid}`;
+  Deno.writeTextFileSync(temp, text, { mode: 0o644 });
+  Deno.renameSync(temp, path);
+}
+
+function readKey(path: string, what: string): string {
+  try {
+    return Deno.readTextFileSync(path).trim();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new WatchtowerError(
+      "ledger_unavailable",
+      `Cannot read the ${what} key ${path}: ${reason}; run wt init to create the keys`,
+    );
+  }
+}
+
+/** The outcome of checking the ledger against a checkpoint. */
+export interface CheckpointCheck {
+  ok: boolean;
+  detail: string;
+  origin?: string;
+  checkpoint_size?: number;
+  ledger_size: number;
+  /** The consistency proof from the checkpoint's tree to the current one, hex. */
+  proof?: string[];
+  verified_by?: string[];
+}
+
+/**
+ * Checks that the ledger (its `leaves`, from a verify) is a consistent extension of a signed
+ * checkpoint: same chain, at least as long, and the first `size` entries unchanged.
+ */
+export async function checkCheckpoint(
+  note: string,
+  verifierKeys: readonly string[],
+  report: VerifyReport,
+  leaves: readonly Uint8Array[],
+): Promise<CheckpointCheck> {
+  const ledgerSize = report.entries;
+  let opened;
+  try {
+    opened = await openNote(note, verifierKeys);
+  } catch (error) {
+    if (error instanceof CheckpointError) {
+      return {
+        ok: false,
+        detail: `bad checkpoint (${error.code}): ${error.message}`,
+        ledger_size: ledgerSize,
+      };
+    }
+    throw error;
+  }
+  const { origin, size, root } = opened.checkpoint;
+  const base = {
+    origin,
+    checkpoint_size: size,
+    ledger_size: ledgerSize,
+    verified_by: opened.verifiedBy,
+  };
+  const expectedOrigin = report.firstHash ? ledgerOrigin(report.firstHash) : undefined;
+  if (origin !== expectedOrigin) {
+    return {
+      ...base,
+      ok: false,
+      detail: `the checkpoint is for ${origin}, this ledger is ${
+        expectedOrigin ?? "empty"
+      }: its first entry was replaced, or it is another ledger`,
+    };
+  }
+  if (size > ledgerSize) {
+    return {
+      ...base,
+      ok: false,
+      detail:
+        `the checkpoint vouches for ${size} entries but the ledger has ${ledgerSize}: truncated`,
+    };
+  }
+  const oldRoot = merkleRoot(leaves.slice(0, size));
+  if (toHex(oldRoot) !== toHex(root)) {
+    return {
+      ...base,
+      ok: false,
+      detail: `the ledger's first ${size} entries are not those the checkpoint signed: rewritten`,
+    };
+  }
+  const proof = consistencyProof(size, leaves as Uint8Array[]);
+  const newRoot = merkleRoot(leaves);
+  if (!verifyConsistency(size, ledgerSize, root, newRoot, proof)) {
+    return { ...base, ok: false, detail: "the consistency proof does not verify" };
+  }
+  return {
+    ...base,
+    ok: true,
+    detail:
+      `the ledger (${ledgerSize} entries) consistently extends the checkpoint of ${size} entries signed by ${
+        opened.verifiedBy.join(", ")
+      }`,
+    proof: proof.map(toHex),
+  };
+}
+
+/** An inclusion proof of entry `seq` in the tree of the first `size` entries. */
+export interface InclusionProof {
+  seq: number;
+  index: number;
+  tree_size: number;
+  leaf_hash: string;
+  entry_hash: string;
+  root: string;
+  proof: string[];
+}
+
+/** Proves entry `seq` is in the tree of the first `size` leaves (default: all). */
+export function proveInclusion(
+  seq: number,
+  leaves: readonly Uint8Array[],
+  entryHash: string,
+  size = leaves.length,
+): InclusionProof {
+  if (!Number.isSafeInteger(seq) || seq < 1 || seq > size || size > leaves.length) {
+    throw new WatchtowerError(
+      "usage",
+      `Cannot prove seq ${seq}: the tree has ${size} entries (the ledger ${leaves.length})`,
+    );
+  }
+  const tree = leaves.slice(0, size) as Uint8Array[];
+  return {
+    seq,
+    index: seq - 1,
+    tree_size: size,
+    leaf_hash: toHex(leaves[seq - 1]!),
+    entry_hash: entryHash,
+    root: toHex(merkleRoot(tree)),
+    proof: inclusionProof(seq - 1, tree).map(toHex),
+  };
+}
