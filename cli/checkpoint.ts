@@ -7,32 +7,41 @@ import {
   ensureKeys,
   keyPaths,
   makeCheckpoint,
+  publishToCommand,
   publishToDirectory,
+  publishToUrl,
 } from "../core/ledger/checkpoints.ts";
 import { type FlagSpec, listFlag, parseArgs, usage } from "./args.ts";
 import { cliEnvironment } from "./context.ts";
+import { bestDigest } from "./native_digest.ts";
 import { EXIT } from "./exit.ts";
 import { out, printJson } from "./output.ts";
 
 /** Help text. */
 export const CHECKPOINT_USAGE = `wt checkpoint — sign a checkpoint of the ledger and publish it
 
-Usage: wt checkpoint [--publish DIR ...] [--json]
+Usage: wt checkpoint [--publish DIR ...] [--publish-cmd CMD ...] [--publish-url URL ...] [--json]
        wt checkpoint --export-key
 
 Verifies the ledger, then writes a C2SP tlog-checkpoint (origin, tree size, Merkle root) signed
 with the state directory's Ed25519 key (keys/ledger.key, created by wt init) to
 checkpoints/<size>.note and checkpoints/latest.note. --publish DIR also copies it to DIR: put
 that outside the agent's reach (another user's directory, a mounted share) so that a later
-truncation or rewrite of the ledger is caught by wt verify --checkpoint.
+truncation or rewrite of the ledger is caught by wt verify --checkpoint. --publish-cmd CMD runs
+CMD with /bin/sh, the note on stdin and WT_CHECKPOINT_{ORIGIN,SIZE,ROOT,FILE} in its environment
+(e.g. 'ssh audit@host "cat >> checkpoints"'); --publish-url URL POSTs the note as text/plain.
+Every sink must succeed.
 --export-key prints the verifier key (keys/ledger.pub) for auditors.
 
-Exit: 0 signed, 65 the ledger is not intact, 64 usage (e.g. an empty ledger).`;
+Exit: 0 signed and published, 65 the ledger is not intact, 64 usage (e.g. an empty ledger),
+78 a sink failed (the checkpoint is still stored in the state directory).`;
 
 const FLAGS: Record<string, FlagSpec> = {
   help: { type: "boolean", short: "h" },
   json: { type: "boolean" },
   publish: { type: "string", multiple: true },
+  "publish-cmd": { type: "string", multiple: true },
+  "publish-url": { type: "string", multiple: true },
   "export-key": { type: "boolean" },
 };
 
@@ -53,8 +62,16 @@ export async function runCheckpoint(argv: readonly string[]): Promise<number> {
     return EXIT.ok;
   }
   await ensureKeys(env.stateDir);
-  const made = await makeCheckpoint(env.stateDir);
-  const published = listFlag(args, "publish").map((dir) => publishToDirectory(made, dir));
+  const made = await makeCheckpoint(env.stateDir, { digest: bestDigest() });
+  const published: string[] = listFlag(args, "publish").map((dir) => publishToDirectory(made, dir));
+  for (const command of listFlag(args, "publish-cmd")) {
+    await publishToCommand(made, command);
+    published.push(`command: ${command}`);
+  }
+  for (const url of listFlag(args, "publish-url")) {
+    const status = await publishToUrl(made, url);
+    published.push(`${url} (${status})`);
+  }
   if (args.flags.json) {
     printJson({
       origin: made.origin,

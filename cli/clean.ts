@@ -7,6 +7,7 @@ import { cleanLedger } from "../core/ledger/maintenance.ts";
 import { Ledger } from "../core/ledger/writer.ts";
 import { type FlagSpec, parseArgs, usage } from "./args.ts";
 import { cliEnvironment } from "./context.ts";
+import { bestDigest } from "./native_digest.ts";
 import { EXIT } from "./exit.ts";
 import { err, out, printJson } from "./output.ts";
 
@@ -52,7 +53,10 @@ export function runClean(argv: readonly string[]): number {
       return EXIT.usage;
     }
   }
-  const result = cleanLedger(new Ledger(env.stateDir), { remove: Boolean(args.flags.force) });
+  const result = cleanLedger(new Ledger(env.stateDir), {
+    remove: Boolean(args.flags.force),
+    digest: bestDigest(),
+  });
   if (args.flags.json) {
     printJson({
       archive: result.archive ?? null,

@@ -15,6 +15,25 @@ interface Command {
   summary: string;
   /** Runs the command with its arguments (after the command name) and returns the exit code. */
   run(argv: readonly string[]): Promise<number>;
+  /**
+   * Powers of the `wt` set this command uses beyond reading and writing files; every command runs
+   * with the others revoked (see {@link dropPermissions}).
+   */
+  needs?: ReadonlyArray<Power>;
+}
+
+/** Powers of the `wt` permission set that only some commands keep. */
+type Power = "run" | "net" | "ffi";
+
+/**
+ * Revokes the powers of the `wt` permission set that a command does not need, before it runs:
+ * the set allows spawning `sh` and the network (publishing checkpoints, alert hooks) and loading
+ * libcrypto (fast hashing of the whole ledger), and no other command keeps them.
+ */
+export function dropPermissions(needs: ReadonlyArray<Power> = []): void {
+  for (const name of ["run", "net", "ffi"] as const) {
+    if (!needs.includes(name)) Deno.permissions.revokeSync({ name });
+  }
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -37,6 +56,59 @@ const COMMANDS: Record<string, Command> = {
   "init-policy": {
     summary: "print or write the default policy (= wt policy init)",
     run: async (argv) => await (await import("./policy.ts")).runPolicy(["init", ...argv]),
+  },
+  verify: {
+    summary: "check the ledger's integrity (--checkpoint, --repair)",
+    run: async (argv) => await (await import("./verify.ts")).runVerify(argv),
+    needs: ["ffi"],
+  },
+  checkpoint: {
+    summary: "sign a checkpoint of the ledger and publish it",
+    run: async (argv) => await (await import("./checkpoint.ts")).runCheckpoint(argv),
+    needs: ["run", "net", "ffi"],
+  },
+  prove: {
+    summary: "inclusion proof of one ledger entry",
+    run: async (argv) => (await import("./prove.ts")).runProve(argv),
+    needs: ["ffi"],
+  },
+  clean: {
+    summary: "archive (or delete) the ledger and start a new chain",
+    run: async (argv) => (await import("./clean.ts")).runClean(argv),
+    needs: ["ffi"],
+  },
+  tail: {
+    summary: "the last ledger entries, one line each (-f follows)",
+    run: async (argv) => await (await import("./tail.ts")).runTail(argv),
+  },
+  recent: {
+    summary: "the last ledger entries in detail",
+    run: async (argv) => await (await import("./recent.ts")).runRecent(argv),
+  },
+  stats: {
+    summary: "ledger counts by domain and verdict",
+    run: async (argv) => await (await import("./stats.ts")).runStats(argv),
+  },
+  report: {
+    summary: "frequency report: top commands, denied targets, principals, sessions",
+    run: async (argv) => await (await import("./report.ts")).runReport(argv),
+  },
+  export: {
+    summary: "export the ledger as JSON, JSON Lines or CSV",
+    run: async (argv) => await (await import("./export.ts")).runExport(argv),
+  },
+  watch: {
+    summary: "live ledger dashboard",
+    run: async (argv) => await (await import("./watch.ts")).runWatch(argv),
+  },
+  alert: {
+    summary: "report filesystem mutations as they are recorded",
+    run: async (argv) => await (await import("./alert.ts")).runAlert(argv),
+    needs: ["run"],
+  },
+  "shell-init": {
+    summary: 'print the wt_* shell functions (eval "$(wt shell-init bash)")',
+    run: async (argv) => await (await import("./shell_init.ts")).runShellInit(argv),
   },
   version: {
     summary: "print the version",
@@ -91,6 +163,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT.usage;
   }
   try {
+    dropPermissions(command.needs);
     return await command.run(rest);
   } catch (error) {
     if (error instanceof WatchtowerError) {

@@ -9,6 +9,7 @@ import { readLedgerLines } from "../core/ledger/reader.ts";
 import { verifyLedger } from "../core/ledger/verify.ts";
 import { type FlagSpec, parseArgs, stringFlag, usage } from "./args.ts";
 import { cliEnvironment } from "./context.ts";
+import { bestDigest } from "./native_digest.ts";
 import { EXIT } from "./exit.ts";
 import { out, printJson } from "./output.ts";
 
@@ -44,7 +45,7 @@ export function runProve(argv: readonly string[]): number {
   const sizeText = stringFlag(args, "size");
   const env = cliEnvironment();
   const leaves: Uint8Array[] = [];
-  const report = verifyLedger(env.stateDir, { leaves });
+  const report = verifyLedger(env.stateDir, { leaves, digest: bestDigest() });
   if (!report.ok) {
     throw new WatchtowerError(
       "ledger_corrupt",

@@ -3,6 +3,9 @@
  * @module
  */
 import { WatchtowerError } from "../core/errors.ts";
+import { keyPaths } from "../core/ledger/checkpoints.ts";
+import { ledgerFiles, listSegments } from "../core/ledger/files.ts";
+import { readHead } from "../core/ledger/head.ts";
 import { DEFAULT_POLICY_LABEL, userPolicyPath } from "../core/policy/mod.ts";
 import { type FlagSpec, parseArgs } from "./args.ts";
 import { cliEnvironment, loadCliPolicy, loadOptionsFrom, POLICY_FLAGS } from "./context.ts";
@@ -10,7 +13,8 @@ import { EXIT, exitForError } from "./exit.ts";
 import { out, paint, printJson } from "./output.ts";
 
 /** Help text. */
-export const STATUS_USAGE = `wt status — state directory, policy in force, workspace and identity
+export const STATUS_USAGE =
+  `wt status — state directory, policy in force, workspace, identity and ledger
 
 Usage: wt status [--json] [--policy FILE] [--profile NAME]
 
@@ -66,6 +70,7 @@ export async function runStatus(argv: readonly string[]): Promise<number> {
     code = exitForError(error.code);
     status.policy = { ok: false, file: userPolicyPath(options), error: error.message };
   }
+  status.ledger = ledgerFacts(env.stateDir);
   if (args.flags.json) {
     printJson(status);
     return code;
@@ -93,6 +98,69 @@ export async function runStatus(argv: readonly string[]): Promise<number> {
       "                 every decision is deny until it is fixed",
     );
   }
+  const ledger = status.ledger as LedgerFacts;
+  lines.push(
+    ledger.error
+      ? `ledger           ${paint("red", "UNREADABLE")}: ${ledger.error}`
+      : `ledger           ${ledger.entries} entries in ${ledger.segments} segment(s)${
+        ledger.last_checkpoint
+          ? `; last checkpoint at ${ledger.last_checkpoint}`
+          : "; no checkpoint yet"
+      }${
+        ledger.signing_key ? "" : paint("yellow", "; no signing key (run wt init)")
+      } (wt verify checks it all)`,
+  );
   out(`${lines.join("\n")}\n`);
   return code;
+}
+
+/** What `wt status` says about the ledger, from its head (`wt verify` reads everything). */
+interface LedgerFacts {
+  entries: number;
+  segments: number;
+  last_hash: string | null;
+  signing_key: boolean;
+  last_checkpoint: number | null;
+  error?: string;
+}
+
+function ledgerFacts(stateDir: string): LedgerFacts {
+  const files = ledgerFiles(stateDir);
+  const facts: LedgerFacts = {
+    entries: 0,
+    segments: listSegments(files).length,
+    last_hash: null,
+    signing_key: exists(keyPaths(stateDir).signer),
+    last_checkpoint: null,
+  };
+  try {
+    const head = readHead(files);
+    if (head) {
+      facts.entries = head.seq;
+      facts.last_hash = head.hash;
+    }
+  } catch (error) {
+    facts.error = error instanceof Error ? error.message : String(error);
+  }
+  const note = readIfExists(`${stateDir}/checkpoints/latest.note`);
+  const size = note?.split("\n")[1];
+  if (size && /^\d+$/.test(size)) facts.last_checkpoint = Number(size);
+  return facts;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readIfExists(path: string): string | undefined {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return undefined;
+  }
 }

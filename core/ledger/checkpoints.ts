@@ -14,6 +14,7 @@ import {
 } from "./checkpoint.ts";
 import { consistencyProof, inclusionProof, merkleRoot, verifyConsistency } from "./merkle.ts";
 import { fromHex, toHex } from "./sha256.ts";
+import type { Digest } from "./entry.ts";
 import { verifyLedger, type VerifyReport } from "./verify.ts";
 
 /** Where the ledger's signing keys live. */
@@ -67,10 +68,13 @@ export interface MadeCheckpoint {
  */
 export async function makeCheckpoint(
   stateDir: string,
-  signerKey?: string,
+  options: { signerKey?: string; digest?: Digest } = {},
 ): Promise<MadeCheckpoint> {
   const leaves: Uint8Array[] = [];
-  const report = verifyLedger(stateDir, { leaves });
+  const report = verifyLedger(stateDir, {
+    leaves,
+    ...(options.digest ? { digest: options.digest } : {}),
+  });
   if (!report.ok) {
     throw new WatchtowerError(
       "ledger_corrupt",
@@ -80,7 +84,7 @@ export async function makeCheckpoint(
   if (report.entries === 0 || !report.firstHash) {
     throw new WatchtowerError("usage", "Cannot sign a checkpoint: the ledger is empty");
   }
-  const key = signerKey ?? readKey(keyPaths(stateDir).signer, "signing");
+  const key = options.signerKey ?? readKey(keyPaths(stateDir).signer, "signing");
   const origin = ledgerOrigin(report.firstHash);
   const body = formatCheckpoint({ origin, size: report.entries, root: fromHex(report.root) });
   const note = await signNote(body, key);
@@ -98,6 +102,83 @@ export function publishToDirectory(made: MadeCheckpoint, dir: string): string {
   const path = `${dir}/${name}`;
   writeAtomically(path, made.note);
   return path;
+}
+
+/** The environment a publishing command sees: a fixed PATH and the checkpoint's facts. */
+export function publishEnvironment(made: MadeCheckpoint): Record<string, string> {
+  return {
+    PATH: "/usr/local/bin:/usr/bin:/bin",
+    WT_CHECKPOINT_ORIGIN: made.origin,
+    WT_CHECKPOINT_SIZE: String(made.size),
+    WT_CHECKPOINT_ROOT: made.root,
+    WT_CHECKPOINT_FILE: made.file,
+  };
+}
+
+/**
+ * Runs `command` with `/bin/sh -c`, the note on its stdin and {@link publishEnvironment}; fails
+ * (`ledger_unavailable`) unless it exits 0 within `timeoutMs`.
+ */
+export async function publishToCommand(
+  made: MadeCheckpoint,
+  command: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const child = new Deno.Command("sh", {
+    args: ["-c", command],
+    clearEnv: true,
+    env: publishEnvironment(made),
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  try {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(made.note)).catch(() => {});
+    await writer.close().catch(() => {});
+    const { code, stderr } = await child.output();
+    if (code !== 0) {
+      const detail = new TextDecoder().decode(stderr).trim().split("\n").at(-1) ?? "";
+      throw new WatchtowerError(
+        "ledger_unavailable",
+        `Cannot publish the checkpoint: '${command}' exited ${code}${detail ? `: ${detail}` : ""}`,
+      );
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** POSTs the note (text/plain) to `url`; fails unless the answer is 2xx within `timeoutMs`. */
+export async function publishToUrl(
+  made: MadeCheckpoint,
+  url: string,
+  timeoutMs = 30_000,
+): Promise<number> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "text/plain; charset=utf-8" },
+      body: made.note,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new WatchtowerError(
+      "ledger_unavailable",
+      `Cannot publish the checkpoint to ${url}: ${reason}`,
+    );
+  }
+  await response.body?.cancel();
+  if (!response.ok) {
+    throw new WatchtowerError(
+      "ledger_unavailable",
+      `Cannot publish the checkpoint to ${url}: the server answered ${response.status}`,
+    );
+  }
+  return response.status;
 }
 
 function writeAtomically(path: string, text: string): void {

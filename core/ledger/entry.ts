@@ -55,10 +55,14 @@ const encoder = new TextEncoder();
 export const HASH_SUFFIX_LENGTH = 9 + 64 + 2;
 const HASH_MEMBER = encoder.encode(',"hash":"');
 
+/** A SHA-256 implementation: the built-in one, or a faster native one an adapter supplies. */
+export type Digest = (data: Uint8Array) => Uint8Array;
+
 /** Serialises and hashes an entry: the line (without newline) and its hash. */
 export function sealEntry(
   fields: EntryFields,
-): { line: Uint8Array; hash: string; entry: LedgerEntry } {
+  digest: Digest = sha256,
+): { line: Uint8Array; hash: string; hashBytes: Uint8Array; entry: LedgerEntry } {
   const body = JSON.stringify({
     seq: fields.seq,
     timestamp: fields.timestamp,
@@ -67,7 +71,8 @@ export function sealEntry(
     prev_hash: fields.prev_hash,
   });
   const bodyBytes = encoder.encode(body);
-  const hash = toHex(sha256(bodyBytes));
+  const hashBytes = digest(bodyBytes);
+  const hash = toHex(hashBytes);
   const line = new Uint8Array(bodyBytes.length - 1 + HASH_SUFFIX_LENGTH);
   line.set(bodyBytes.subarray(0, bodyBytes.length - 1), 0);
   let at = bodyBytes.length - 1;
@@ -77,7 +82,7 @@ export function sealEntry(
   at += 64;
   line[at++] = 0x22; // "
   line[at] = 0x7d; // }
-  return { line, hash, entry: { ...fields, hash } };
+  return { line, hash, hashBytes, entry: { ...fields, hash } };
 }
 
 /**
@@ -107,8 +112,12 @@ export function storedHash(line: Uint8Array): string {
  * The Merkle leaf of an entry: RFC 6962's leaf hash of the entry's 32-byte hash. The tree
  * commits to the chain, and the chain to every byte of every entry.
  */
-export function entryLeaf(hash: string | Uint8Array): Uint8Array {
-  return leafHash(typeof hash === "string" ? fromHex(hash) : hash);
+export function entryLeaf(hash: string | Uint8Array, digest?: Digest): Uint8Array {
+  const bytes = typeof hash === "string" ? fromHex(hash) : hash;
+  if (!digest) return leafHash(bytes);
+  const input = new Uint8Array(33);
+  input.set(bytes, 1); // input[0] = 0x00, RFC 6962's leaf prefix
+  return digest(input);
 }
 
 /** Whether entry data records a decision (rather than an event). */

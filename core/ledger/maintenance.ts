@@ -31,9 +31,12 @@ export interface RepairResult {
  * Repairs the ledger: truncates a torn last line and rebuilds a missing, corrupt or stale head,
  * then records the repair as an entry. Refuses (`ledger_corrupt`) when the fault is damage.
  */
-export function repairLedger(ledger: Ledger): RepairResult {
+export function repairLedger(
+  ledger: Ledger,
+  options: Pick<VerifyOptions, "digest"> = {},
+): RepairResult {
   return ledger.exclusive((session) => {
-    const before = verifyLedger(ledger.files.dir);
+    const before = verifyLedger(ledger.files.dir, options);
     if (before.ok && !before.headBehind) {
       return { truncatedBytes: 0, headRebuilt: false, after: before };
     }
@@ -58,7 +61,7 @@ export function repairLedger(ledger: Ledger): RepairResult {
       if (fault.offset === 0 && fault.segment! > 1) Deno.removeSync(path);
     }
     const leaves: Uint8Array[] = [];
-    const state = verifyLedger(ledger.files.dir, { leaves });
+    const state = verifyLedger(ledger.files.dir, { ...options, leaves });
     if (
       !state.ok && state.fault &&
       !["head_missing", "head_corrupt", "head_mismatch", "truncated_tail"].includes(
@@ -93,7 +96,7 @@ export function repairLedger(ledger: Ledger): RepairResult {
         },
       },
     }]);
-    const after = verifyLedger(ledger.files.dir);
+    const after = verifyLedger(ledger.files.dir, options);
     return {
       ...(fault ? { fault } : {}),
       truncatedBytes,
@@ -121,10 +124,13 @@ export interface CleanResult {
  */
 export function cleanLedger(
   ledger: Ledger,
-  options: { remove?: boolean; now?: Date } = {},
+  options: { remove?: boolean; now?: Date } & Pick<VerifyOptions, "digest"> = {},
 ): CleanResult {
   return ledger.exclusive((session) => {
-    const report = verifyLedger(ledger.files.dir);
+    const report = verifyLedger(ledger.files.dir, {
+      root: true,
+      ...(options.digest ? { digest: options.digest } : {}),
+    });
     const segments = listSegments(ledger.files);
     const stamp = (options.now ?? new Date()).toISOString().replace(/[:.]/g, "-");
     let archive: string | undefined;

@@ -107,6 +107,8 @@ export async function* followEntries(
   while (!options.signal?.aborted) {
     const segments = listSegments(files);
     if (segments.length > 0 && !segments.includes(segment)) {
+      // Our segment is gone (archived by wt clean): follow the new chain from its start.
+      if (segment !== 0) lastSeq = 0;
       segment = segments[0]!;
       offset = 0;
     }
@@ -121,7 +123,11 @@ export async function* followEntries(
       } catch {
         break;
       }
-      if (bytes.length < offset) offset = 0; // the ledger was cleaned or rewritten
+      if (bytes.length < offset) {
+        // The ledger was cleaned (a new chain starts at seq 1) or rewritten: start over.
+        offset = 0;
+        lastSeq = 0;
+      }
       const tail = bytes.subarray(offset);
       const lastNewline = tail.lastIndexOf(10);
       if (lastNewline < 0) continue;

@@ -4,7 +4,7 @@
  * end; and reports the first fault precisely (kind, seq, segment, line).
  * @module
  */
-import { entryLeaf, GENESIS_HASH, HASH_SUFFIX_LENGTH, storedHash } from "./entry.ts";
+import { type Digest, entryLeaf, GENESIS_HASH, HASH_SUFFIX_LENGTH, storedHash } from "./entry.ts";
 import { type LedgerFiles, ledgerFiles, listSegments, segmentName, segmentPath } from "./files.ts";
 import { type LedgerHead, readHead } from "./head.ts";
 import { merkleRoot } from "./merkle.ts";
@@ -48,7 +48,7 @@ export interface VerifyReport {
   /** Seq and hash of the last good entry (0 and the genesis hash when none). */
   lastSeq: number;
   lastHash: string;
-  /** Merkle root over the good entries, hex. */
+  /** Merkle root over the good entries, hex (empty unless asked for). */
   root: string;
   /** Hash of the first entry: it names the chain (a checkpoint's origin). */
   firstHash?: string;
@@ -61,6 +61,13 @@ export interface VerifyReport {
 
 /** Options of {@link verifyLedger}. */
 export interface VerifyOptions {
+  /**
+   * Compute the Merkle root (`root` in the report). Off by default: the chain check does not
+   * need it, and it costs two more hashes per entry. Giving `leaves` turns it on.
+   */
+  root?: boolean;
+  /** SHA-256 to check entry hashes with (default: the built-in one). */
+  digest?: Digest;
   /** Keep every leaf hash here (for proofs and checkpoint checks). */
   leaves?: Uint8Array[];
 }
@@ -74,8 +81,10 @@ const PREV_MEMBER = '"prev_hash":"';
 /** Verifies the ledger in `stateDir`. */
 export function verifyLedger(stateDir: string, options: VerifyOptions = {}): VerifyReport {
   const files = ledgerFiles(stateDir);
-  const leaves = options.leaves ?? [];
-  const hasher = new Sha256();
+  const wantRoot = options.root === true || options.leaves !== undefined;
+  // Without a root to compute, leaves are not kept (undefined skips the leaf hashing).
+  const leaves = wantRoot ? options.leaves ?? [] : undefined;
+  const hasher = bodyHasher(options.digest);
   const report: VerifyReport = {
     ok: true,
     entries: 0,
@@ -133,7 +142,7 @@ export function verifyLedger(stateDir: string, options: VerifyOptions = {}): Ver
             : `line ${line} of ${segmentName(index)} has no newline but more segments follow`,
         });
       }
-      const fault = checkLine(slice, report, hasher, leaves);
+      const fault = checkLine(slice, report, hasher, leaves, options.digest);
       if (fault) return fail({ ...where, ...fault });
       report.end = { segment: index, bytes: end + 1 };
       start = end + 1;
@@ -196,11 +205,11 @@ function chainsThrough(files: LedgerFiles, head: LedgerHead, _report: VerifyRepo
 
 function finish(
   report: VerifyReport & { lastHashBytes?: Uint8Array },
-  leaves: Uint8Array[],
+  leaves: Uint8Array[] | undefined,
 ): VerifyReport {
   if (report.lastHashBytes) report.lastHash = ascii.decode(report.lastHashBytes);
   delete report.lastHashBytes;
-  report.root = toHex(merkleRoot(leaves));
+  if (leaves) report.root = toHex(merkleRoot(leaves));
   return report;
 }
 
@@ -222,8 +231,9 @@ function leadingSeq(line: Uint8Array): number | undefined {
 function checkLine(
   line: Uint8Array,
   report: VerifyReport & { lastHashBytes?: Uint8Array },
-  hasher: Sha256,
-  leaves: Uint8Array[],
+  hasher: BodyHasher,
+  leaves: Uint8Array[] | undefined,
+  leafDigest: Digest | undefined,
 ): Omit<Fault, "segment" | "line" | "offset"> | undefined {
   const expected = report.lastSeq + 1;
   const seq = leadingSeq(line);
@@ -239,9 +249,9 @@ function checkLine(
     };
   }
   // The hash covers the line up to `,"hash":"` plus `}`: hash it in place, without a copy.
-  const digest = hasher.reset().update(line.subarray(0, hashAt)).update(CLOSE_BRACE).digest();
+  const hash = hasher(line, hashAt);
   const stored = line.subarray(hashAt + HASH_MEMBER.length, hashAt + HASH_MEMBER.length + 64);
-  if (!equalHex(stored, digest)) {
+  if (!equalHex(stored, hash)) {
     if (!isUtf8(line)) {
       return {
         kind: "non_utf8",
@@ -269,12 +279,30 @@ function checkLine(
       detail: `entry ${seq}'s prev_hash is not the hash of entry ${seq - 1}`,
     };
   }
-  leaves.push(entryLeaf(digest));
+  leaves?.push(entryLeaf(hash, leafDigest));
   if (seq === 1) report.firstHash = ascii.decode(stored);
   report.entries++;
   report.lastSeq = seq;
   report.lastHashBytes = stored;
   return undefined;
+}
+
+/** Hashes `line[0, end)` followed by `}`: the bytes an entry's hash covers. */
+type BodyHasher = (line: Uint8Array, end: number) => Uint8Array;
+
+function bodyHasher(digest: Digest | undefined): BodyHasher {
+  if (!digest) {
+    const hasher = new Sha256();
+    return (line, end) => hasher.reset().update(line.subarray(0, end)).update(CLOSE_BRACE).digest();
+  }
+  // A one-shot digest needs the body in one piece: copy it into a reused buffer.
+  let scratch = new Uint8Array(4096);
+  return (line, end) => {
+    if (scratch.length < end + 1) scratch = new Uint8Array(Math.max(end + 1, scratch.length * 2));
+    scratch.set(line.subarray(0, end), 0);
+    scratch[end] = 0x7d;
+    return digest(scratch.subarray(0, end + 1));
+  };
 }
 
 function describeUnreadable(

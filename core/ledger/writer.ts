@@ -7,6 +7,7 @@
  */
 import { WatchtowerError } from "../errors.ts";
 import {
+  type Digest,
   type EntryData,
   entryLeaf,
   GENESIS_HASH,
@@ -35,6 +36,8 @@ export interface LedgerOptions {
   batchMax?: number;
   /** Clock, for tests. */
   now?: () => Date;
+  /** SHA-256 to hash entries with (default: the built-in one; see {@link Digest}). */
+  digest?: Digest;
 }
 
 /** What to append: the entry's data and annotations (seq, time and hashes are the ledger's). */
@@ -70,7 +73,10 @@ export interface LedgerSession {
 /** A ledger in a state directory. */
 export class Ledger {
   readonly files: LedgerFiles;
-  readonly #options: Required<Omit<LedgerOptions, "now">> & { now: () => Date };
+  readonly #options: Required<Omit<LedgerOptions, "now" | "digest">> & {
+    now: () => Date;
+    digest: Digest;
+  };
   #queue: Array<
     { record: AppendRecord; resolve: (a: Appended) => void; reject: (e: unknown) => void }
   > = [];
@@ -84,6 +90,7 @@ export class Ledger {
       batchMs: options.batchMs ?? 2,
       batchMax: options.batchMax ?? 4096,
       now: options.now ?? (() => new Date()),
+      digest: options.digest ?? sha256,
     };
   }
 
@@ -172,7 +179,7 @@ export class Ledger {
         data: record.data,
         annotations: record.annotations ?? {},
         prev_hash: hash,
-      });
+      }, this.#options.digest);
       const length = sealed.line.length + 1;
       if (size > 0 && size + length > this.#options.segmentBytes) {
         segment++;
@@ -184,7 +191,7 @@ export class Ledger {
       size += length;
       seq++;
       hash = sealed.hash;
-      frontier.append(entryLeaf(sealed.hash));
+      frontier.append(entryLeaf(sealed.hashBytes, this.#options.digest));
       out.push({ seq, hash, segment, timestamp });
     }
     for (const [index, parts] of chunks) {

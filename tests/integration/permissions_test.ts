@@ -6,14 +6,20 @@ import { denoDir, REPO, run, sandbox } from "./_wt.ts";
  * the set lets through.
  */
 const PROBE = `
+if (Deno.args[1] === "drop") {
+  const { dropPermissions } = await import(Deno.args[2]);
+  dropPermissions([]);
+}
 const results = {};
 async function attempt(name, fn) {
   try { await fn(); results[name] = "allowed"; }
   catch (error) { results[name] = error instanceof Deno.errors.NotCapable || error?.name === "NotCapable" ? "denied" : "error:" + error?.name; }
 }
 await attempt("run", () => new Deno.Command("true").output());
-await attempt("net", async () => { const c = await Deno.connect({ hostname: "127.0.0.1", port: 9 }); c.close(); });
+await attempt("run-sh", () => new Deno.Command("sh", { args: ["-c", "true"], clearEnv: true }).output());
+await attempt("net", async () => { const l = Deno.listen({ hostname: "127.0.0.1", port: 0 }); l.close(); });
 await attempt("ffi", () => Deno.dlopen("/lib/x86_64-linux-gnu/libc.so.6", {}));
+await attempt("libcrypto", () => Deno.dlopen("/usr/lib/x86_64-linux-gnu/libcrypto.so.3", {}));
 await attempt("env-PATH", () => Deno.env.get("PATH"));
 await attempt("env-WATCHTOWER_DIR", () => Deno.env.get("WATCHTOWER_DIR"));
 await attempt("sys", () => Deno.hostname());
@@ -22,7 +28,7 @@ await attempt("write", () => Deno.writeTextFile(Deno.args[0] + "/probe-write", "
 console.log(JSON.stringify(results));
 `;
 
-Deno.test("the wt permission set allows file access and its variables, and nothing else", async () => {
+Deno.test("the wt permission set allows file access, its variables, sh and the network, nothing else", async () => {
   const { home, env } = sandbox();
   Deno.writeTextFileSync(`${home}/probe-read`, "x");
   const probe = `${home}/probe.js`;
@@ -40,14 +46,48 @@ Deno.test("the wt permission set allows file access and its variables, and nothi
   equal(result.code, 0, result.stderr);
   deepEqual(JSON.parse(result.stdout), {
     run: "denied",
-    net: "denied",
+    "run-sh": "allowed",
+    net: "allowed",
     ffi: "denied",
+    libcrypto: "allowed",
     "env-PATH": "denied",
     "env-WATCHTOWER_DIR": "allowed",
     sys: "denied",
     read: "allowed",
     write: "allowed",
   });
+});
+
+Deno.test("every wt command that does not need them runs with run and net revoked", async () => {
+  const { home, env } = sandbox();
+  Deno.writeTextFileSync(`${home}/probe-read`, "x");
+  const probe = `${home}/probe.js`;
+  Deno.writeTextFileSync(probe, PROBE);
+  const main = `file://${REPO}/cli/main.ts`;
+  const result = await run(
+    [
+      "run",
+      "-q",
+      "--no-prompt",
+      "--config",
+      `${REPO}/deno.json`,
+      "-P=wt",
+      probe,
+      home,
+      "drop",
+      main,
+    ],
+    { env },
+  );
+  equal(result.code, 0, result.stderr);
+  const outcome = JSON.parse(result.stdout);
+  equal(outcome["run-sh"], "denied");
+  equal(outcome.net, "denied");
+  equal(outcome.libcrypto, "denied");
+  equal(outcome.read, "allowed");
+  const source = Deno.readTextFileSync(`${REPO}/cli/main.ts`);
+  const needing = [...source.matchAll(/needs: \[([^\]]*)\]/g)].length;
+  equal(needing, 5, "only verify, checkpoint, prove, clean and alert keep run, net or ffi");
 });
 
 Deno.test("deno task install writes launchers that run wt with its own set and without the broker", async () => {

@@ -197,3 +197,36 @@ Deno.test("wt clean archives the ledger and starts a new chain that records the 
   equal(first.data.event.archived_hash, before.last_hash);
   equal((await wt(["verify"], { env })).code, 0);
 });
+
+Deno.test("wt checkpoint publishes to a command and to an HTTP endpoint, and fails loudly when a sink fails", async () => {
+  const { home, env } = await ledgerWith(2);
+  const received: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+    received.push(await request.text());
+    return new Response("stored", { status: request.url.endsWith("/fail") ? 503 : 201 });
+  });
+  const url = `http://127.0.0.1:${server.addr.port}`;
+  try {
+    const made = await wt([
+      "checkpoint",
+      "--json",
+      "--publish-cmd",
+      `cat > ${home}/sink.note && echo "$WT_CHECKPOINT_SIZE" > ${home}/size`,
+      "--publish-url",
+      `${url}/checkpoints`,
+    ], { env });
+    equal(made.code, 0, made.stderr);
+    const note = JSON.parse(made.stdout).note;
+    equal(Deno.readTextFileSync(`${home}/sink.note`), note);
+    equal(Deno.readTextFileSync(`${home}/size`).trim(), "2");
+    equal(received[0], note);
+    const failed = await wt(["checkpoint", "--publish-url", `${url}/fail`], { env });
+    equal(failed.code, 78);
+    match(failed.stderr, /the server answered 503/);
+    const badCmd = await wt(["checkpoint", "--publish-cmd", "exit 4"], { env });
+    equal(badCmd.code, 78);
+    match(badCmd.stderr, /'exit 4' exited 4/);
+  } finally {
+    await server.shutdown();
+  }
+});
