@@ -89,7 +89,10 @@ export async function runCheck(argv: readonly string[]): Promise<number> {
     err(error.message);
     return exitForError(error.code);
   }
-  const ledger = args.flags["dry-run"] ? undefined : new Ledger(env.stateDir);
+  const { sync, segmentBytes } = guard.policy!.settings.ledger;
+  const ledger = args.flags["dry-run"]
+    ? undefined
+    : new Ledger(env.stateDir, { sync, segmentBytes });
   if (args.flags.batch) return await runBatch(guard, defaults, ledger);
   let decision = guard.decide(intent!, sessionOf(intent!));
   let recorded: Appended | undefined;

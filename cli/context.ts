@@ -90,13 +90,13 @@ export function parseOverrides(sets: readonly string[], mode?: string): Settings
       doc[key] = value;
     } else if (
       parts.length === 2 &&
-      ["thresholds", "sensitivity_weights", "operation_weights"].includes(parts[0]!)
+      ["thresholds", "sensitivity_weights", "operation_weights", "ledger"].includes(parts[0]!)
     ) {
       const section = (doc[parts[0]!] ??= {}) as Record<string, unknown>;
       section[parts[1]!] = value;
     } else {
       throw usage(
-        `--set cannot change '${key}': use mode, default, thresholds.X, sensitivity_weights.X or operation_weights.X`,
+        `--set cannot change '${key}': use mode, default, thresholds.X, sensitivity_weights.X, operation_weights.X or ledger.X`,
       );
     }
   }

@@ -148,6 +148,7 @@ export function describePolicy(policy: CompiledPolicy): Record<string, unknown> 
     thresholds: settings.thresholds,
     sensitivity_weights: settings.sensitivityWeights,
     operation_weights: settings.operationWeights,
+    ledger: { sync: settings.ledger.sync, segment_bytes: settings.ledger.segmentBytes },
     sensitivity: merged.sensitivity.map((entry) => ({
       pattern: entry.pattern,
       level: entry.level,

@@ -133,13 +133,9 @@ function summary(
 ): string {
   const lines: string[] = [];
   if (report.ok) {
-    lines.push(
-      `${
-        paint("green", "intact")
-      }: ${report.entries} entries in ${report.segments} segment(s), last seq ${report.lastSeq}, root ${
-        report.root.slice(0, 16)
-      }…`,
-    );
+    const root = report.root ? `, Merkle root ${report.root.slice(0, 16)}…` : "";
+    const counts = `${report.entries} entries in ${report.segments} segment(s)`;
+    lines.push(`${paint("green", "intact")}: ${counts}, last seq ${report.lastSeq}${root}`);
     if (report.headBehind) {
       lines.push(
         `note: the head is ${report.headBehind} entries behind (a crash before its update); the next append or wt verify --repair catches it up`,

@@ -158,5 +158,22 @@ await wt(
 step("Policies carry their own tests");
 await wt(["policy", "test"]);
 
+step("Every decision above is in the tamper-evident ledger", "The last few, and the totals:");
+await wt(["tail", "-n", "5"]);
+await wt(["stats"]);
+
+step("Checkpoints: a signed commitment to the whole ledger, published out of the agent's reach");
+Deno.mkdirSync(`${home}/published`);
+await wt(["checkpoint", "--publish", `${home}/published`]);
+await wt(["verify"]);
+
+step("Tampering is caught", "An agent edits one recorded decision:");
+const segment = `${home}/.watchtower/ledger-000001.jsonl`;
+Deno.writeTextFileSync(
+  segment,
+  Deno.readTextFileSync(segment).replace('"verdict":"deny"', '"verdict":"allow"'),
+);
+await wt(["verify"]);
+
 Deno.removeSync(home, { recursive: true });
 console.log(`\n${bold("Done.")} Next: wt policy init | less, and docs/policy.md.`);

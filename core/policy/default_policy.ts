@@ -32,6 +32,13 @@ thresholds:
   redact_max: 10
   approval_min: 11
 
+# The ledger every decision is recorded in (docs/ledger.md). sync: always = each entry is on
+# disk (fdatasync) before the operation runs; batch = entries arriving within 2 ms share one
+# fdatasync (for high-rate callers such as the proxy). A new segment starts past segment_bytes.
+ledger:
+  sync: always
+  segment_bytes: 67108864
+
 # Weight of each sensitivity level. Unclassified resources are "internal".
 sensitivity_weights:
   public: 1

@@ -23,6 +23,7 @@ export interface SettingsPatch {
   thresholds?: Partial<PolicySettings["thresholds"]>;
   sensitivityWeights?: Record<string, number>;
   operationWeights?: Record<string, number>;
+  ledger?: Partial<PolicySettings["ledger"]>;
 }
 
 /** One document's contribution to the effective policy. */
@@ -99,6 +100,12 @@ function settingsOf(data: PolicyDocument): SettingsPatch {
   }
   if (data.sensitivity_weights) patch.sensitivityWeights = data.sensitivity_weights;
   if (data.operation_weights) patch.operationWeights = data.operation_weights;
+  if (data.ledger) {
+    patch.ledger = {
+      ...(data.ledger.sync ? { sync: data.ledger.sync } : {}),
+      ...(data.ledger.segment_bytes ? { segmentBytes: data.ledger.segment_bytes } : {}),
+    };
+  }
   return patch;
 }
 
@@ -224,6 +231,7 @@ export function mergeLayers(layers: readonly PolicyLayer[]): MergedPolicy {
     Object.assign(settings.thresholds, patch.thresholds);
     Object.assign(settings.sensitivityWeights, patch.sensitivityWeights);
     Object.assign(settings.operationWeights, patch.operationWeights);
+    Object.assign(settings.ledger, patch.ledger);
     for (const rule of layer.rules) rules.set(rule.name, rule);
     sensitivity.push(...layer.sensitivity);
     if (layer.name !== undefined) profiles.push(layer.name);

@@ -61,6 +61,8 @@ export interface PolicySettings {
   /** Level of a resource no classification entry matches. */
   defaultSensitivity: string;
   operationWeights: Record<string, number>;
+  /** How the ledger is written (see docs/ledger.md). */
+  ledger: { sync: "always" | "batch"; segmentBytes: number };
 }
 
 /** All layers merged: what gets compiled. */
@@ -112,4 +114,5 @@ export const BUILTIN_SETTINGS: PolicySettings = {
     delete: 5,
     "*": 2,
   },
+  ledger: { sync: "always", segmentBytes: 64 * 1024 * 1024 },
 };

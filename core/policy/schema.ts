@@ -142,6 +142,12 @@ export const SensitivitySchema = z.strictObject({
   domain: oneOrMany(z.enum(DOMAINS)).optional(),
 });
 
+/** How the ledger is written: durability mode and segment size. */
+export const LedgerSettingsSchema = z.strictObject({
+  sync: z.enum(["always", "batch"], { error: "expected always or batch" }).optional(),
+  segment_bytes: z.number({ error: "expected a number" }).int().min(4096).max(1 << 30).optional(),
+});
+
 /** The whole document: every key optional, unknown keys rejected. */
 export const PolicyDocumentSchema = z.strictObject({
   version: z.union([z.string(), z.number()]).optional(),
@@ -156,6 +162,7 @@ export const PolicyDocumentSchema = z.strictObject({
   sensitivity_weights: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,31}$/), weight).optional(),
   sensitivity: z.array(SensitivitySchema).max(4096).optional(),
   operation_weights: z.record(z.string().regex(/^[a-z][a-z0-9_.:-]{0,63}$/), weight).optional(),
+  ledger: LedgerSettingsSchema.optional(),
   policies: z.array(PolicyRuleSchema).max(10_000).optional(),
   rules: z.array(PurposeRuleSchema).max(10_000).optional(),
   authority_boundaries: z.array(AuthorityBoundarySchema).max(4096).optional(),

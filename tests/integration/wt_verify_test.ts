@@ -230,3 +230,22 @@ Deno.test("wt checkpoint publishes to a command and to an HTTP endpoint, and fai
     await server.shutdown();
   }
 });
+
+Deno.test("the policy's ledger settings rotate segments at the size it names", async () => {
+  const { stateDir, env } = sandbox();
+  for (let i = 0; i < 6; i++) {
+    const result = await wt([
+      "check",
+      "--set",
+      "ledger.segment_bytes=4096",
+      "--domain",
+      "filesystem",
+      "--path",
+      `/tmp/${"x".repeat(900)}${i}`,
+    ], { env });
+    equal(result.code, 0, result.stderr);
+  }
+  const segments = [...Deno.readDirSync(stateDir)].filter((e) => e.name.startsWith("ledger-"));
+  ok(segments.length >= 2, `${segments.length} segments`);
+  equal((await wt(["verify"], { env })).code, 0);
+});
