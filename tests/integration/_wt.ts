@@ -37,9 +37,9 @@ export function sandbox(): { home: string; stateDir: string; env: Record<string,
   };
 }
 
-/** Runs `wt ARGS`. */
-export async function wt(args: string[], options: RunOptions = {}): Promise<RunResult> {
-  return await run([
+/** The deno arguments that run `wt ARGS` as users do: its own permission set, no prompts. */
+export function wtArgs(args: string[]): string[] {
+  return [
     "run",
     "-q",
     "--no-prompt",
@@ -48,7 +48,17 @@ export async function wt(args: string[], options: RunOptions = {}): Promise<RunR
     "-P=wt",
     `${REPO}/cli/main.ts`,
     ...args,
-  ], options);
+  ];
+}
+
+/** The environment every spawned tool gets: a clean one plus PATH, the module cache and `env`. */
+export function cleanEnv(env: Record<string, string> = {}): Record<string, string> {
+  return { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...denoDir(), ...env };
+}
+
+/** Runs `wt ARGS`. */
+export async function wt(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return await run(wtArgs(args), options);
 }
 
 /** Runs the deno binary with `args` and a clean environment. */
@@ -57,7 +67,7 @@ export async function run(args: string[], options: RunOptions = {}): Promise<Run
     args,
     cwd: options.cwd ?? REPO,
     clearEnv: true,
-    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...denoDir(), ...options.env },
+    env: cleanEnv(options.env),
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",

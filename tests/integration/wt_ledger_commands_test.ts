@@ -5,7 +5,7 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import type { AppendRecord } from "../../core/ledger/writer.ts";
 import { Ledger } from "../../core/ledger/writer.ts";
-import { denoDir, REPO, run, sandbox, wt } from "./_wt.ts";
+import { cleanEnv, REPO, run, sandbox, wt, wtArgs } from "./_wt.ts";
 
 function decision(
   domain: string,
@@ -348,19 +348,10 @@ Deno.test("wt shell-init bash prints wt_* functions that bash can eval", async (
 /** A running `wt` whose stdout is read as it comes. */
 function spawnWt(args: string[], env: Record<string, string>) {
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-q",
-      "--no-prompt",
-      "--config",
-      `${REPO}/deno.json`,
-      "-P=wt",
-      `${REPO}/cli/main.ts`,
-      ...args,
-    ],
+    args: wtArgs(args),
     cwd: REPO,
     clearEnv: true,
-    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...denoDir(), ...env },
+    env: cleanEnv(env),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
