@@ -11,6 +11,7 @@ import { decisionRecord, unrecordedDecision } from "../core/ledger/records.ts";
 import { type Appended, Ledger } from "../core/ledger/writer.ts";
 import { type FlagSpec, listFlag, parseArgs, type ParsedArgs, stringFlag, usage } from "./args.ts";
 import { cliEnvironment, loadCliPolicy, POLICY_FLAGS } from "./context.ts";
+import { createGuard } from "./guard.ts";
 import { EXIT, exitForError, exitForVerdict } from "./exit.ts";
 import { type Line, readLines } from "./lines.ts";
 import { err, out, paint, paintVerdict, printJson } from "./output.ts";
@@ -83,7 +84,7 @@ export async function runCheck(argv: readonly string[]): Promise<number> {
   const intent = args.flags.batch ? undefined : await readIntent(args, defaults);
   let guard: Guard;
   try {
-    guard = new Guard(await loadCliPolicy(env, args));
+    guard = createGuard(await loadCliPolicy(env, args));
   } catch (error) {
     if (!(error instanceof WatchtowerError)) throw error;
     err(error.message);

@@ -106,6 +106,10 @@ const COMMANDS: Record<string, Command> = {
     run: async (argv) => await (await import("./alert.ts")).runAlert(argv),
     needs: ["run"],
   },
+  gtfo: {
+    summary: "GTFOBins: list the database, scan the ledger, or monitor it live",
+    run: async (argv) => await (await import("./gtfo.ts")).runGtfo(argv),
+  },
   "shell-init": {
     summary: 'print the wt_* shell functions (eval "$(wt shell-init bash)")',
     run: async (argv) => await (await import("./shell_init.ts")).runShellInit(argv),

@@ -147,6 +147,7 @@ export class Guard {
         floor = note.floor;
       }
     }
+    prepared.annotations = annotations;
     const sensitivity = classify(policy, prepared);
     const opWeight = operationWeight(policy, intent.operation);
     const risk = sensitivity.weight + opWeight + extraRisk;

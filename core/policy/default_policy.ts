@@ -68,7 +68,7 @@ sensitivity:
 #               In path globs * stops at "/", ** crosses it; \${workspace}, \${home}, \${state_dir}
 #               and a leading ~ are filled in.
 #   condition   optional safe Python-like expression over identity, intent, target, context,
-#               zone and risk, e.g. "target.path.startswith('/tmp/') and '..' not in target.path"
+#               zone, risk and annotations (e.g. gtfo_alerts), e.g. "target.path.startswith('/tmp/') and '..' not in target.path"
 #   action      allow | deny | escalate | shadow | redact (require_approval = escalate)
 #   audit       none | minimal | standard | heavy
 #   risk_level  low | medium | high | critical

@@ -123,7 +123,6 @@ function checkThresholds(doc: SourceDocument, patch: SettingsPatch): void {
 function policyRules(data: PolicyDocument, origin: (p: FieldPath) => RuleOrigin): RuleDefinition[] {
   const out: RuleDefinition[] = [];
   (data.policies ?? []).forEach((rule, i) => {
-    if (!rule.enabled) return;
     const definition: RuleDefinition = {
       name: rule.name,
       kind: "policy",
@@ -133,6 +132,8 @@ function policyRules(data: PolicyDocument, origin: (p: FieldPath) => RuleOrigin)
       audit: rule.audit,
       origin: origin(["policies", i]),
     };
+    // A disabled rule stays out of the policy and takes an earlier rule of its name with it.
+    if (!rule.enabled) definition.disabled = true;
     if (rule.condition !== undefined) definition.condition = rule.condition;
     if (rule.risk_level) definition.riskLevel = rule.risk_level;
     if (rule.reason) definition.reason = rule.reason;
@@ -232,7 +233,10 @@ export function mergeLayers(layers: readonly PolicyLayer[]): MergedPolicy {
     Object.assign(settings.sensitivityWeights, patch.sensitivityWeights);
     Object.assign(settings.operationWeights, patch.operationWeights);
     Object.assign(settings.ledger, patch.ledger);
-    for (const rule of layer.rules) rules.set(rule.name, rule);
+    for (const rule of layer.rules) {
+      if (rule.disabled) rules.delete(rule.name);
+      else rules.set(rule.name, rule);
+    }
     sensitivity.push(...layer.sensitivity);
     if (layer.name !== undefined) profiles.push(layer.name);
   }

@@ -5,6 +5,7 @@
  */
 import { WatchtowerError } from "../errors.ts";
 import { type CompiledPolicy, compilePolicy, needsRegex } from "./compile.ts";
+import { BUILTIN_LABEL, BUILTIN_RULES_YAML } from "./builtin_rules.ts";
 import { DEFAULT_POLICY_YAML } from "./default_policy.ts";
 import { checkExamples } from "./examples.ts";
 import { loadRegexCompiler } from "./expr/mod.ts";
@@ -105,7 +106,7 @@ export function resolveLayers(options: LoadOptions): PolicyLayer[] {
     );
   }
   const names = [...new Set([...userLayer.profiles, ...(options.profiles ?? [])])];
-  const layers = names.map((name) => readProfile(name, options.profileDirs));
+  const layers = [builtinLayer(), ...names.map((name) => readProfile(name, options.profileDirs))];
   layers.push(userLayer);
   if (options.overrides) {
     layers.push({
@@ -117,6 +118,11 @@ export function resolveLayers(options: LoadOptions): PolicyLayer[] {
     });
   }
   return layers;
+}
+
+/** The built-in rules layer (always first). */
+export function builtinLayer(): PolicyLayer {
+  return layerFromDocument(parseDocument(BUILTIN_RULES_YAML, BUILTIN_LABEL));
 }
 
 /** Reads profile `name` from the first directory that has it. */
@@ -178,15 +184,15 @@ export async function loadPolicy(options: LoadOptions): Promise<CompiledPolicy> 
 }
 
 /**
- * Compiles one policy document given as text (after the built-in defaults), for tests and
- * embedding.
+ * Compiles one policy document given as text (after the built-in defaults and rules), for tests
+ * and embedding.
  */
 export async function loadPolicyFromText(
   text: string,
   options: { vars: PolicyVars; file?: string; checkExamples?: boolean },
 ): Promise<CompiledPolicy> {
   const layer = layerFromDocument(parseDocument(text, options.file ?? "<text>"));
-  return await compileMerged(mergeLayers([layer]), options.vars, {
+  return await compileMerged(mergeLayers([builtinLayer(), layer]), options.vars, {
     checkExamples: options.checkExamples ?? true,
   });
 }

@@ -41,6 +41,8 @@ export interface RuleDefinition {
   approvalKey?: string;
   examples?: { match: ExampleSpec[]; not_match: ExampleSpec[] };
   origin: RuleOrigin;
+  /** `enabled: false`: removes an earlier rule of the same name when layers merge. */
+  disabled?: boolean;
 }
 
 /** A sensitivity classification entry. */

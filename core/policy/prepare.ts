@@ -31,6 +31,8 @@ export class PreparedIntent {
   readonly resource: string;
   zone: Zone = "SAFE";
   risk = 0;
+  /** What annotators found (GTFOBins alerts, …), set by the guard before rules run. */
+  annotations: Record<string, unknown> = {};
   #url: UrlFacts | undefined;
   #scope: Scope | undefined;
   readonly #vars: PolicyVars;
@@ -88,6 +90,7 @@ export class PreparedIntent {
         },
         zone: this.zone,
         risk: this.risk,
+        annotations: this.annotations as Record<string, ScopeValue>,
       };
     }
     return this.#scope;

@@ -55,6 +55,7 @@ export const ROOT_NAMES: readonly string[] = Object.freeze([
   "context",
   "zone",
   "risk",
+  "annotations",
 ]);
 const ROOTS = new Set(ROOT_NAMES);
 

@@ -22,7 +22,7 @@ export { CONDITION_LIMITS } from "./_limits.ts";
 export { truthy } from "./_values.ts";
 export type { Scope, ScopeValue } from "./_values.ts";
 
-/** The root names a condition can read: identity, intent, target, context, zone, risk. */
+/** The root names a condition can read: identity, intent, target, context, zone, risk, annotations. */
 export const CONDITION_NAMES: readonly string[] = ROOT_NAMES;
 
 /** A condition compiled once, ready to evaluate against many scopes. */

@@ -37,8 +37,15 @@ execution_boundaries: { urls: ["stripe.com/*"], commands: ["sudo*"], file_patter
   });
 });
 
-Deno.test("disabled rules are left out", () => {
-  equal(layer("policies:\n  - {name: a, action: deny, enabled: false}\n").rules.length, 0);
+Deno.test("a disabled rule stays out and removes an earlier rule of its name", () => {
+  const merged = mergeLayers([
+    layer("policies:\n  - {name: a, action: deny}\n  - {name: b, action: deny}\n", "one.yaml"),
+    layer(
+      "policies:\n  - {name: a, action: deny, enabled: false}\n  - {name: c, action: allow, enabled: false}\n",
+      "two.yaml",
+    ),
+  ]);
+  deepEqual(merged.rules.map((rule) => rule.name), ["b"]);
 });
 
 Deno.test("mergeLayers replaces same-named rules in place and leaves built-ins untouched", () => {

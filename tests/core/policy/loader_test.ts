@@ -117,7 +117,7 @@ Deno.test("the clawbot profile example loads unchanged and blocks its attack pat
 
 Deno.test("with no policy file the default policy applies", async () => {
   const policy = await loadPolicy(options(tempState()));
-  deepEqual(policy.merged.sources, [DEFAULT_POLICY_LABEL]);
+  deepEqual(policy.merged.sources, ["<built-in rules>", DEFAULT_POLICY_LABEL]);
 });
 
 Deno.test("a named policy file that is missing is fatal, not a fallback", async () => {

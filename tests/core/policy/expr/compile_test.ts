@@ -81,6 +81,7 @@ Deno.test("compileCondition() reports the root names a condition reads", () => {
     "context",
     "zone",
     "risk",
+    "annotations",
   ]);
 });
 

@@ -43,7 +43,7 @@ Deno.test("compileCondition() names the column of a malformed condition", () => 
     [
       "foo.bar == 1",
       1,
-      "unknown name 'foo': a condition reads only identity, intent, target, context, zone, risk",
+      "unknown name 'foo': a condition reads only identity, intent, target, context, zone, risk, annotations",
     ],
     ["target.path.startwith('/')", 13, "unknown method 'startwith'"],
     ["target.path.startswith()", 13, "startswith() missing required argument 'prefix'"],
@@ -75,7 +75,7 @@ Deno.test("compileCondition() names the column of a malformed condition", () => 
     [
       "zone == 'a' and x",
       17,
-      "unknown name 'x': a condition reads only identity, intent, target, context, zone, risk",
+      "unknown name 'x': a condition reads only identity, intent, target, context, zone, risk, annotations",
     ],
   ];
   for (const [source, column, message] of cases) {
