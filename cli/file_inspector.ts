@@ -1,10 +1,11 @@
 /**
- * Finds the executable a command names and inspects it for GTFOBins contexts: the setuid bit
- * and where its symlinks lead. File capabilities (`security.capability`) need an extended
- * attribute call Deno does not offer, so they are reported as unknown — never as absent.
+ * Finds the executable a command names and inspects it for GTFOBins contexts: the setuid bit,
+ * where its symlinks lead, and file capabilities (through libc's getxattr where FFI is
+ * permitted; otherwise reported as unknown — never as absent).
  * @module
  */
 import type { FileFacts, FileInspector } from "../core/gtfobins/mod.ts";
+import { type CapabilityCheck, capabilityCheck } from "./xattr.ts";
 
 /** Where commands are looked up (the agent's PATH is not Watchtower's to read). */
 export const SYSTEM_PATH = [
@@ -20,15 +21,17 @@ export const SYSTEM_PATH = [
 export class SystemInspector implements FileInspector {
   readonly #cache = new Map<string, FileFacts>();
   readonly #path: readonly string[];
+  readonly #capabilities: CapabilityCheck | undefined;
 
   constructor(path: readonly string[] = SYSTEM_PATH) {
     this.#path = path;
+    this.#capabilities = capabilityCheck();
   }
 
   inspect(command: string): FileFacts {
     let facts = this.#cache.get(command);
     if (!facts) {
-      facts = inspectFile(this.#resolve(command));
+      facts = inspectFile(this.#resolve(command), this.#capabilities);
       if (this.#cache.size < 1024) this.#cache.set(command, facts);
     }
     return facts;
@@ -49,7 +52,7 @@ export class SystemInspector implements FileInspector {
 }
 
 /** Facts about one file; each check that cannot run is `unknown`. */
-export function inspectFile(path: string | undefined): FileFacts {
+export function inspectFile(path: string | undefined, capabilities?: CapabilityCheck): FileFacts {
   if (path === undefined) return { setuid: "unknown", capabilities: "unknown" };
   const facts: FileFacts = { path, setuid: "unknown", capabilities: "unknown" };
   try {
@@ -57,6 +60,7 @@ export function inspectFile(path: string | undefined): FileFacts {
     if (real !== path) facts.realPath = real;
     const mode = Deno.statSync(real).mode;
     if (mode !== null) facts.setuid = (mode & 0o4000) !== 0;
+    if (capabilities) facts.capabilities = capabilities(real);
   } catch {
     // missing or unreadable: setuid stays unknown
   }

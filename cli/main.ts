@@ -28,7 +28,8 @@ type Power = "run" | "net" | "ffi";
 /**
  * Revokes the powers of the `wt` permission set that a command does not need, before it runs:
  * the set allows spawning `sh` and the network (publishing checkpoints, alert hooks) and loading
- * libcrypto (fast hashing of the whole ledger), and no other command keeps them.
+ * libcrypto (fast hashing of the whole ledger) and libc (reading file capabilities), and no
+ * other command keeps them.
  */
 export function dropPermissions(needs: ReadonlyArray<Power> = []): void {
   for (const name of ["run", "net", "ffi"] as const) {
@@ -48,6 +49,7 @@ const COMMANDS: Record<string, Command> = {
   check: {
     summary: "decide an intent (flags, JSON, or a JSONL batch)",
     run: async (argv) => await (await import("./check.ts")).runCheck(argv),
+    needs: ["ffi"],
   },
   policy: {
     summary: "init | check | show | test policies",

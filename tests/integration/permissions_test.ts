@@ -19,6 +19,7 @@ await attempt("run", () => new Deno.Command("true").output());
 await attempt("run-sh", () => new Deno.Command("sh", { args: ["-c", "true"], clearEnv: true }).output());
 await attempt("net", async () => { const l = Deno.listen({ hostname: "127.0.0.1", port: 0 }); l.close(); });
 await attempt("ffi", () => Deno.dlopen("/lib/x86_64-linux-gnu/libc.so.6", {}));
+await attempt("ffi-other", () => Deno.dlopen("/lib/x86_64-linux-gnu/libm.so.6", {}));
 await attempt("libcrypto", () => Deno.dlopen("/usr/lib/x86_64-linux-gnu/libcrypto.so.3", {}));
 await attempt("env-PATH", () => Deno.env.get("PATH"));
 await attempt("env-WATCHTOWER_DIR", () => Deno.env.get("WATCHTOWER_DIR"));
@@ -48,8 +49,9 @@ Deno.test("the wt permission set allows file access, its variables, sh and the n
     run: "denied",
     "run-sh": "allowed",
     net: "allowed",
-    ffi: "denied",
+    ffi: "allowed",
     libcrypto: "allowed",
+    "ffi-other": "denied",
     "env-PATH": "denied",
     "env-WATCHTOWER_DIR": "allowed",
     sys: "denied",
@@ -87,7 +89,7 @@ Deno.test("every wt command that does not need them runs with run and net revoke
   equal(outcome.read, "allowed");
   const source = Deno.readTextFileSync(`${REPO}/cli/main.ts`);
   const needing = [...source.matchAll(/needs: \[([^\]]*)\]/g)].length;
-  equal(needing, 5, "only verify, checkpoint, prove, clean and alert keep run, net or ffi");
+  equal(needing, 6, "only check, verify, checkpoint, prove, clean and alert keep run, net or ffi");
 });
 
 Deno.test("deno task install writes launchers that run wt with its own set and without the broker", async () => {

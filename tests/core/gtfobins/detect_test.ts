@@ -115,7 +115,7 @@ Deno.test("a real setuid copy of a binary is seen in the suid context", () => {
   const plain = inspecting.detect({ argv: ["find", ".", "-name", "x"] })[0]!;
   equal(plain.setuid, false);
   equal(plain.context, "unprivileged");
-  equal(plain.capabilities, "unknown");
+  equal(plain.capabilities, false);
 });
 
 Deno.test("symlinks are followed to the program they run", () => {
@@ -159,4 +159,28 @@ Deno.test("bad input: empty argv, odd bytes and huge argument lists", () => {
   ok(performance.now() - started < 2000);
   equal(detector.detect({ argv: ["sudo"] })[0]!.binary, "sudo");
   equal(detector.detect({ argv: ["sudo", "-u"] }).length, 1);
+});
+
+Deno.test("a copy with file capabilities is seen in the capabilities context", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "wt-caps-" });
+  const copy = `${dir}/python3`;
+  Deno.copyFileSync("/usr/bin/find", copy);
+  // CAP_SETUID in a version-2 capability set, written with Python's os.setxattr.
+  const script = "import os, struct, sys; os.setxattr(sys.argv[1], 'security.capability', " +
+    "struct.pack('<IIIII', 0x02000001, 1 << 7, 0, 0, 0))";
+  const set = await new Deno.Command("python3", { args: ["-c", script, copy], stderr: "piped" })
+    .output();
+  if (set.code !== 0) {
+    console.log(
+      `skipped: cannot set file capabilities here: ${new TextDecoder().decode(set.stderr).trim()}`,
+    );
+    return;
+  }
+  const inspecting = new GtfoDetector(GTFO_TABLE, { inspector: new SystemInspector() });
+  const alert = inspecting.detect({ argv: [copy, "-c", "import os; os.setuid(0)"] })[0]!;
+  equal(alert.capabilities, true);
+  equal(alert.context, "capabilities");
+  ok(alert.score >= 0.85);
+  const plain = inspecting.detect({ argv: ["/usr/bin/find", "."] })[0]!;
+  equal(plain.capabilities, false);
 });
