@@ -22,6 +22,7 @@
  * @module
  */
 export * from "./core/intent.ts";
+export * from "./core/intent_schema.ts";
 export {
   type ErrorCode,
   type ErrorLocation,

@@ -5,14 +5,10 @@
  */
 import { resolveEnvironment, type WatchtowerEnvironment } from "../core/config.ts";
 import { WatchtowerError } from "../core/errors.ts";
-import {
-  type CompiledPolicy,
-  layerFromDocument,
-  type LoadOptions,
-  loadPolicy,
-  parseDocument,
-  type SettingsPatch,
-} from "../core/policy/mod.ts";
+import { loadPolicyFast } from "../core/policy/cache.ts";
+import type { CompiledPolicy } from "../core/policy/compile.ts";
+import type { SettingsPatch } from "../core/policy/layer.ts";
+import type { LoadOptions } from "../core/policy/loader.ts";
 import { type FlagSpec, listFlag, type ParsedArgs, stringFlag, usage } from "./args.ts";
 
 /** Flags that choose and adjust the policy, accepted by every command that loads it. */
@@ -43,10 +39,13 @@ export function builtinProfilesDir(): string {
 }
 
 /** Load options for `env` and the policy flags in `args`. */
-export function loadOptionsFrom(env: WatchtowerEnvironment, args: ParsedArgs): LoadOptions {
+export async function loadOptionsFrom(
+  env: WatchtowerEnvironment,
+  args: ParsedArgs,
+): Promise<LoadOptions> {
   const policyFlag = stringFlag(args, "policy");
   const policyFile = policyFlag ?? env.policyFile;
-  const overrides = parseOverrides(listFlag(args, "set"), stringFlag(args, "mode"));
+  const overrides = await parseOverrides(listFlag(args, "set"), stringFlag(args, "mode"));
   const options: LoadOptions = {
     stateDir: env.stateDir,
     profiles: listFlag(args, "profile"),
@@ -62,20 +61,25 @@ export function loadOptionsFrom(env: WatchtowerEnvironment, args: ParsedArgs): L
   return options;
 }
 
-/** Loads the effective policy for `env` and `args`; throws a {@link WatchtowerError}. */
+/**
+ * Loads the effective policy for `env` and `args` (from the policy cache when it is current);
+ * throws a {@link WatchtowerError}.
+ */
 export async function loadCliPolicy(
   env: WatchtowerEnvironment,
   args: ParsedArgs,
-  extra: Partial<LoadOptions> = {},
 ): Promise<CompiledPolicy> {
-  return await loadPolicy({ ...loadOptionsFrom(env, args), ...extra });
+  return await loadPolicyFast(await loadOptionsFrom(env, args));
 }
 
 /**
  * Turns `--mode M` and `--set key=value` (e.g. `thresholds.allow_max=3`, `default=deny`) into a
  * settings patch, validated by the same schema as a policy file.
  */
-export function parseOverrides(sets: readonly string[], mode?: string): SettingsPatch | undefined {
+export async function parseOverrides(
+  sets: readonly string[],
+  mode?: string,
+): Promise<SettingsPatch | undefined> {
   if (sets.length === 0 && mode === undefined) return undefined;
   const doc: Record<string, unknown> = {};
   if (mode !== undefined) doc.mode = mode;
@@ -100,6 +104,11 @@ export function parseOverrides(sets: readonly string[], mode?: string): Settings
       );
     }
   }
+  // Validated by the policy schema itself: loaded only when there are overrides.
+  const [{ layerFromDocument }, { parseDocument }] = await Promise.all([
+    import("../core/policy/layer.ts"),
+    import("../core/policy/source.ts"),
+  ]);
   try {
     return layerFromDocument(parseDocument(JSON.stringify(doc), "<command line>")).settings;
   } catch (error) {

@@ -84,9 +84,9 @@ export function policyInit(args: ParsedArgs): number {
   return EXIT.ok;
 }
 
-function optionsFor(args: ParsedArgs): { file: string; options: LoadOptions } {
+async function optionsFor(args: ParsedArgs): Promise<{ file: string; options: LoadOptions }> {
   const env = cliEnvironment();
-  const options = loadOptionsFrom(env, args);
+  const options = await loadOptionsFrom(env, args);
   const file = args.positionals[0];
   if (args.positionals.length > 1) throw usage(`unexpected argument '${args.positionals[1]}'`);
   if (file !== undefined) options.policyFile = file;
@@ -94,7 +94,7 @@ function optionsFor(args: ParsedArgs): { file: string; options: LoadOptions } {
 }
 
 async function load(args: ParsedArgs, checkExamples: boolean) {
-  const { file, options } = optionsFor(args);
+  const { file, options } = await optionsFor(args);
   return { file, policy: await loadPolicy({ ...options, checkExamples }) };
 }
 

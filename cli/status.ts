@@ -34,7 +34,7 @@ export async function runStatus(argv: readonly string[]): Promise<number> {
     return EXIT.ok;
   }
   const env = cliEnvironment();
-  const options = loadOptionsFrom(env, args);
+  const options = await loadOptionsFrom(env, args);
   let initialized = true;
   try {
     Deno.statSync(env.stateDir);

@@ -1,9 +1,9 @@
 /**
  * The intent model: who asks (identity), what for (domain, operation, target) and where from
  * (context), and the decision the guard returns. Every interception point builds an `Intent`.
+ * Types and constants only (no zod, so hot paths stay light); intent_schema.ts validates.
  * @module
  */
-import { z } from "zod";
 
 /** The domains an intent can belong to (DESIGN.md). */
 export const DOMAINS = [
@@ -43,44 +43,35 @@ export const INTENT_LIMITS = {
   capabilities: 256,
 } as const;
 
-const boundedString = z.string().max(INTENT_LIMITS.stringLength);
-const targetValue = z.union([
-  boundedString,
-  z.number(),
-  z.boolean(),
-  z.null(),
-  z.array(z.union([boundedString, z.number()])).max(INTENT_LIMITS.listLength),
-]);
-
 /** Who is acting: principal (e.g. `agent:clawbot`), capabilities and purpose. */
-export const IdentitySchema = z.strictObject({
-  principal: z.string().min(1).max(256),
-  capabilities: z.array(z.string().max(256)).max(INTENT_LIMITS.capabilities).default([]),
-  purpose: z.string().max(256).optional(),
-});
-/** Parsed {@link IdentitySchema}. */
-export type Identity = z.infer<typeof IdentitySchema>;
+export interface Identity {
+  principal: string;
+  capabilities: string[];
+  purpose?: string | undefined;
+}
 
 /** Where the action comes from: session, tool, working directory, process id, workspace. */
-export const ContextSchema = z.strictObject({
-  session: z.string().max(256).optional(),
-  tool: z.string().max(256).optional(),
-  cwd: z.string().max(4096).optional(),
-  pid: z.number().int().nonnegative().optional(),
-  workspace: z.string().max(4096).optional(),
-});
-/** Parsed {@link ContextSchema}. */
-export type Context = z.infer<typeof ContextSchema>;
+export interface Context {
+  session?: string | undefined;
+  tool?: string | undefined;
+  cwd?: string | undefined;
+  pid?: number | undefined;
+  workspace?: string | undefined;
+}
 
-/** Target fields: plain JSON scalars or flat lists, keyed by name. */
-export const TargetSchema = z.record(z.string().max(64), targetValue).refine(
-  (target) => Object.keys(target).length <= INTENT_LIMITS.targetKeys,
-  { message: `at most ${INTENT_LIMITS.targetKeys} target fields` },
-);
-/** A target value. */
-export type TargetValue = z.infer<typeof targetValue>;
-/** Parsed {@link TargetSchema}. */
+/** A target value: a JSON scalar or a flat list. */
+export type TargetValue = string | number | boolean | null | Array<string | number>;
+/** Target fields, keyed by name. */
 export type Target = Record<string, TargetValue>;
+
+/** A complete intent: identity, domain, operation, target and context. */
+export interface Intent {
+  identity: Identity;
+  domain: Domain;
+  operation: string;
+  target: Target;
+  context: Context;
+}
 
 /** The field each domain's target must carry: it names the resource. */
 export const RESOURCE_FIELD: Readonly<Record<Domain, string>> = {
@@ -108,28 +99,6 @@ export const DEFAULT_OPERATION: Readonly<Record<Domain, string>> = {
   instruction: "admit",
 };
 
-/** A complete intent: identity, domain, operation, target and context. */
-export const IntentSchema = z.strictObject({
-  identity: IdentitySchema,
-  domain: z.enum(DOMAINS),
-  operation: z.string().regex(/^[a-z][a-z0-9_.:-]{0,63}$/, {
-    message: "operation must be a lower-case word such as read, write, delete, exec",
-  }),
-  target: TargetSchema,
-  context: ContextSchema.default({}),
-}).superRefine((intent, ctx) => {
-  const field = RESOURCE_FIELD[intent.domain];
-  if (typeof intent.target[field] !== "string") {
-    ctx.addIssue({
-      code: "custom",
-      path: ["target", field],
-      message: `a ${intent.domain} intent needs target.${field} as a string`,
-    });
-  }
-});
-/** Parsed {@link IntentSchema}. */
-export type Intent = z.infer<typeof IntentSchema>;
-
 /** The reasons a decision can give (see {@link ReasonCode}). */
 export const REASON_CODES = [
   "boundary",
@@ -148,34 +117,30 @@ export const REASON_CODES = [
 export type ReasonCode = typeof REASON_CODES[number];
 
 /** A rule's run-time failure recorded in the decision. */
-export const RuleErrorSchema = z.strictObject({ rule: z.string(), message: z.string() });
-/** Parsed {@link RuleErrorSchema}. */
-export type RuleError = z.infer<typeof RuleErrorSchema>;
+export interface RuleError {
+  rule: string;
+  message: string;
+}
 
-/**
- * What the guard decided, and why: the shape recorded in the ledger's `data.decision` (readers
- * of a ledger validate entries with it).
- */
-export const DecisionSchema = z.object({
+/** What the guard decided, and why: the shape recorded in the ledger's `data.decision`. */
+export interface Decision {
   /** The verdict the policy gives (in observe mode: what it would have enforced). */
-  verdict: z.enum(VERDICTS),
+  verdict: Verdict;
   /** Whether the verdict is enforced or only observed (never blocks). */
-  mode: z.enum(["enforce", "observe"]),
-  reason: z.enum(REASON_CODES),
+  mode: "enforce" | "observe";
+  reason: ReasonCode;
   /** Human-readable explanation. */
-  detail: z.string(),
-  matched_rules: z.array(z.string()),
-  risk_score: z.number(),
-  risk_level: z.enum(RISK_LEVELS),
+  detail: string;
+  matched_rules: string[];
+  risk_score: number;
+  risk_level: RiskLevel;
   /** Sensitivity class of the target (`public`, `internal`, …). */
-  sensitivity: z.string(),
-  /** Approval key for an escalation, when a rule names one. */
-  approval_key: z.string().optional(),
+  sensitivity: string;
+  /** Approval key for an escalation. */
+  approval_key?: string | undefined;
   /** Conditions that failed at run time; they never widened access. */
-  errors: z.array(RuleErrorSchema).optional(),
-});
-/** Parsed {@link DecisionSchema}. */
-export type Decision = z.infer<typeof DecisionSchema>;
+  errors?: RuleError[] | undefined;
+}
 
 /** Restrictiveness rank of a verdict (higher is more restrictive). */
 export function verdictRank(verdict: Verdict): number {

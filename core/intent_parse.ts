@@ -6,7 +6,8 @@
  * @module
  */
 import { WatchtowerError } from "./errors.ts";
-import { DEFAULT_OPERATION, type Domain, DOMAINS, type Intent, IntentSchema } from "./intent.ts";
+import { DEFAULT_OPERATION, type Domain, DOMAINS, type Intent } from "./intent.ts";
+import { checkIntent } from "./intent_check.ts";
 
 /** Values filled in when the input leaves them out. */
 export interface IntentDefaults {
@@ -66,16 +67,9 @@ export function parseIntent(value: unknown, defaults: IntentDefaults): Intent {
     operation: flat.operation ?? DEFAULT_OPERATION[domain as Domain],
     context: flat.context === undefined || isRecord(flat.context) ? context : flat.context,
   };
-  const parsed = IntentSchema.safeParse(candidate);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = issue.path.map(String).join(".");
-    const message = issue.code === "unrecognized_keys"
-      ? `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`
-      : issue.message;
-    throw invalid(path, message);
-  }
-  return parsed.data;
+  const checked = checkIntent(candidate);
+  if (!checked.ok) throw invalid(checked.path, checked.message);
+  return checked.intent;
 }
 
 function invalid(field: string, message: string): WatchtowerError {

@@ -3,13 +3,8 @@
  * match. They are checked when the policy loads and by `wt policy test`.
  * @module
  */
-import {
-  DEFAULT_OPERATION,
-  type Domain,
-  type Intent,
-  IntentSchema,
-  RESOURCE_FIELD,
-} from "../intent.ts";
+import { DEFAULT_OPERATION, type Domain, type Intent, RESOURCE_FIELD } from "../intent.ts";
+import { IntentSchema } from "../intent_schema.ts";
 import type { CompiledPolicy, CompiledRule } from "./compile.ts";
 import { outcomeMatches } from "./compile.ts";
 import { PreparedIntent } from "./prepare.ts";

@@ -1,7 +1,8 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { WatchtowerError } from "../../core/errors.ts";
 import { type Annotator, type ApprovalHook, Guard } from "../../core/guard.ts";
-import { DecisionSchema, effectiveVerdict, type Intent } from "../../core/intent.ts";
+import { effectiveVerdict, type Intent } from "../../core/intent.ts";
+import { DecisionSchema } from "../../core/intent_schema.ts";
 import { loadPolicyFromText } from "../../core/policy/mod.ts";
 
 function intent(

@@ -1,0 +1,153 @@
+/**
+ * A cache of the validated, merged policy for hot paths (every safe command and hook call is a
+ * new process): when none of the files the policy was built from has changed, the merged rule
+ * model is read back from JSON and compiled, without loading YAML, zod or checking examples
+ * again (~25 ms of start-up). Any difference, or an unreadable cache, means a full load.
+ * @module
+ */
+import { sha256, toHex } from "../ledger/sha256.ts";
+import { BUILTIN_RULES_YAML } from "./builtin_rules.ts";
+import { type CompiledPolicy, compilePolicy, needsRegex } from "./compile.ts";
+import { DEFAULT_POLICY_YAML } from "./default_policy.ts";
+import { loadRegexCompiler } from "./expr/regex.ts";
+import type { SettingsPatch } from "./layer.ts";
+import type { MergedPolicy } from "./model.ts";
+import type { PolicyVars } from "./vars.ts";
+
+/** Where to look for the policy (as the loader takes it). */
+export interface CacheLoadOptions {
+  stateDir: string;
+  policyFile?: string;
+  profiles?: readonly string[];
+  profileDirs: readonly string[];
+  overrides?: SettingsPatch;
+  vars: PolicyVars;
+}
+
+/** Bump when the cached form changes. */
+const CACHE_FORMAT = 2;
+const USER_FILE_NAMES = ["policy.yaml", "policy.yml", "policy.json"];
+const PROFILE_EXTENSIONS = [".yaml", ".yml", ".json"];
+
+interface CacheEntry {
+  format: number;
+  /** What the options and built-in texts were. */
+  key: string;
+  /** Every file whose content (or absence: null) the policy depends on. */
+  files: Array<[path: string, hash: string | null]>;
+  merged: MergedPolicy;
+}
+
+const encoder = new TextEncoder();
+const hashText = (text: string) => toHex(sha256(encoder.encode(text)));
+
+/** The cache file of a state directory. */
+export function cachePath(stateDir: string): string {
+  return `${stateDir}/cache/policy.json`;
+}
+
+/**
+ * Loads the effective policy, from the cache when it is current. Throws as the full loader does
+ * when the policy is invalid (nothing is cached then).
+ */
+export async function loadPolicyFast(options: CacheLoadOptions): Promise<CompiledPolicy> {
+  const key = cacheKey(options);
+  const cached = readCache(options.stateDir, key);
+  if (cached) return await compileCached(cached, options.vars);
+  // Only a miss pays for YAML and zod.
+  const [loader, { mergeLayers }] = await Promise.all([
+    import("./loader.ts"),
+    import("./layer.ts"),
+  ]);
+  const layers = loader.resolveLayers(options);
+  const merged = mergeLayers(layers);
+  const policy = await loader.compileMerged(merged, options.vars, { checkExamples: true });
+  // Layers are: built-in rules, profiles, the user's file, then command-line overrides.
+  const userLayer = layers[layers.length - (options.overrides ? 2 : 1)];
+  const profileNames = [...new Set([...(userLayer?.profiles ?? []), ...(options.profiles ?? [])])];
+  writeCache(options, key, merged, profileNames);
+  return policy;
+}
+
+function cacheKey(options: CacheLoadOptions): string {
+  return hashText(JSON.stringify([
+    CACHE_FORMAT,
+    options.policyFile ?? null,
+    options.profiles ?? [],
+    options.profileDirs,
+    options.overrides ?? null,
+    hashText(BUILTIN_RULES_YAML),
+    hashText(DEFAULT_POLICY_YAML),
+  ]));
+}
+
+/** The files a policy may depend on: the user's file candidates and each profile's. */
+function dependencies(options: CacheLoadOptions, profileNames: readonly string[]): string[] {
+  const files = options.policyFile !== undefined
+    ? [options.policyFile]
+    : USER_FILE_NAMES.map((name) => `${options.stateDir}/${name}`);
+  for (const name of profileNames) {
+    for (const dir of options.profileDirs) {
+      for (const extension of PROFILE_EXTENSIONS) files.push(`${dir}/${name}${extension}`);
+    }
+  }
+  return files;
+}
+
+function fingerprint(path: string): string | null {
+  try {
+    return hashText(Deno.readTextFileSync(path));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    // Unreadable: a value no recorded hash equals, so the cache is not used.
+    return `unreadable:${error instanceof Error ? error.name : "error"}`;
+  }
+}
+
+function readCache(stateDir: string, key: string): CacheEntry | undefined {
+  let entry: CacheEntry;
+  try {
+    entry = JSON.parse(Deno.readTextFileSync(cachePath(stateDir)));
+  } catch {
+    return undefined;
+  }
+  if (
+    entry === null || typeof entry !== "object" || entry.format !== CACHE_FORMAT ||
+    entry.key !== key || !Array.isArray(entry.files) || typeof entry.merged !== "object"
+  ) {
+    return undefined;
+  }
+  for (const file of entry.files) {
+    if (!Array.isArray(file) || typeof file[0] !== "string") return undefined;
+    if (fingerprint(file[0]) !== file[1]) return undefined;
+  }
+  return entry;
+}
+
+function writeCache(
+  options: CacheLoadOptions,
+  key: string,
+  merged: MergedPolicy,
+  profileNames: readonly string[],
+): void {
+  const entry: CacheEntry = {
+    format: CACHE_FORMAT,
+    key,
+    files: dependencies(options, profileNames).map((path) => [path, fingerprint(path)]),
+    merged,
+  };
+  const path = cachePath(options.stateDir);
+  try {
+    Deno.mkdirSync(`${options.stateDir}/cache`, { recursive: true, mode: 0o700 });
+    const temp = `${path}.tmp-${Deno.pid}`;
+    Deno.writeTextFileSync(temp, JSON.stringify(entry), { mode: 0o600 });
+    Deno.renameSync(temp, path);
+  } catch {
+    // A cache that cannot be written only costs the next process a full load.
+  }
+}
+
+async function compileCached(entry: CacheEntry, vars: PolicyVars): Promise<CompiledPolicy> {
+  const regex = needsRegex(entry.merged) ? await loadRegexCompiler() : undefined;
+  return compilePolicy(entry.merged, regex ? { vars, regex } : { vars });
+}
