@@ -3,7 +3,7 @@
  * `--mode`, `--set`) and loading the effective policy from them.
  * @module
  */
-import { resolveEnvironment, type WatchtowerEnvironment } from "../core/config.ts";
+import { policyOptions, resolveEnvironment, type WatchtowerEnvironment } from "../core/config.ts";
 import { WatchtowerError } from "../core/errors.ts";
 import { loadPolicyFast } from "../core/policy/cache.ts";
 import type { CompiledPolicy } from "../core/policy/compile.ts";
@@ -47,14 +47,8 @@ export async function loadOptionsFrom(
   const policyFile = policyFlag ?? env.policyFile;
   const overrides = await parseOverrides(listFlag(args, "set"), stringFlag(args, "mode"));
   const options: LoadOptions = {
-    stateDir: env.stateDir,
+    ...policyOptions(env, builtinProfilesDir()),
     profiles: listFlag(args, "profile"),
-    profileDirs: [`${env.stateDir}/profiles`, builtinProfilesDir()],
-    vars: {
-      ...(env.home !== undefined ? { home: env.home } : {}),
-      workspace: env.workspace,
-      stateDir: env.stateDir,
-    },
   };
   if (policyFile !== undefined) options.policyFile = policyFile;
   if (overrides) options.overrides = overrides;

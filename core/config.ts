@@ -78,3 +78,30 @@ export function findWorkspace(cwd: string): string {
   }
   return normalizePath(cwd);
 }
+
+/** Where and how to load the policy for `env` (the loader's and the cache's options). */
+export interface PolicyOptions {
+  stateDir: string;
+  policyFile?: string;
+  profiles?: readonly string[];
+  profileDirs: readonly string[];
+  vars: { home?: string; workspace?: string; stateDir?: string };
+}
+
+/**
+ * The policy load options for `env`: the state directory's policy (or `$WATCHTOWER_POLICY`),
+ * profiles from the state directory first, then the built-in ones in `builtinProfiles`.
+ */
+export function policyOptions(env: WatchtowerEnvironment, builtinProfiles: string): PolicyOptions {
+  const options: PolicyOptions = {
+    stateDir: env.stateDir,
+    profileDirs: [`${env.stateDir}/profiles`, builtinProfiles],
+    vars: {
+      ...(env.home !== undefined ? { home: env.home } : {}),
+      workspace: env.workspace,
+      stateDir: env.stateDir,
+    },
+  };
+  if (env.policyFile !== undefined) options.policyFile = env.policyFile;
+  return options;
+}

@@ -4,6 +4,7 @@
  * @module
  */
 import { WatchtowerError } from "./errors.ts";
+import { sha256, toHex } from "./ledger/sha256.ts";
 import {
   type Decision,
   type Intent,
@@ -241,8 +242,10 @@ export class Guard {
       audit,
       annotations,
     };
-    const approvalKey = winner.rules.find((rule) => rule.approvalKey)?.approvalKey;
-    if (approvalKey && winner.verdict === "escalate") decision.approval_key = approvalKey;
+    if (winner.verdict === "escalate") {
+      decision.approval_key = winner.rules.find((rule) => rule.approvalKey)?.approvalKey ??
+        approvalKeyFor(intent, prepared.resource);
+    }
     if (errors.length > 0) decision.errors = errors;
     if (decision.verdict === "escalate" && this.#options.approvals) {
       const grant = this.#options.approvals.check(intent, decision);
@@ -254,6 +257,17 @@ export class Guard {
     }
     return decision;
   }
+}
+
+/**
+ * The approval key of an escalation no rule names a key for: derived from who asks for what, so
+ * the same request gets the same key (and a human approves exactly that request).
+ */
+export function approvalKeyFor(intent: Intent, resource: string): string {
+  const text = [intent.identity.principal, intent.domain, intent.operation, resource].join(
+    "\u0000",
+  );
+  return `wt-${toHex(sha256(new TextEncoder().encode(text))).slice(0, 16)}`;
 }
 
 /** A deny that no policy made: the guard or its ledger could not do its job. */

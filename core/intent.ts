@@ -109,6 +109,7 @@ export const REASON_CODES = [
   "default",
   "policy_unavailable",
   "ledger_unavailable",
+  "builtin_refusal",
   "invalid_intent",
   "condition_error",
 ] as const;

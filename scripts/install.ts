@@ -1,24 +1,70 @@
 /**
- * `deno task install [--root DIR]`: writes a launcher for every tool into DIR/bin (default
- * ~/.local). Each launcher runs the tool with its own permission set from this checkout's
- * deno.json, by absolute path, with the permission broker variable removed (it would override
- * every permission). `deno install -P` cannot be used: it drops the set (see PLATFORM.md).
+ * `deno task install [--root DIR] [--as-real-names DIR]`: writes a launcher for every tool into
+ * DIR/bin (default ~/.local). Each launcher runs its tool with its own permission set from this
+ * checkout's deno.json, by absolute path, with the permission broker variable removed (it would
+ * override every permission). `deno install -P` cannot be used: it drops the set (PLATFORM.md).
+ *
+ * What depends on the user is resolved now and written into the launchers: the state directory
+ * a safe command may write (its ledger), and the PATH its real program is found on (the
+ * installer's PATH without Watchtower's own directories, so `rm` is never a launcher again).
+ * With --as-real-names DIR, DIR also gets `rm`, `cp`, `rg`, … that are the safe commands: put
+ * it first on an agent's PATH.
  */
-import { TOOLS } from "../core/tools.ts";
+import { TOOLS, type ToolSpec } from "../core/tools.ts";
 
 const repo = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 
-function parse(argv: string[]): { root: string; deno: string } {
+/** The tools whose entry module exists in this checkout (a tool still being built is skipped). */
+export const BUILT_TOOLS: readonly ToolSpec[] = TOOLS.filter((tool) => {
+  try {
+    return Deno.statSync(`${repo}/${tool.entry}`).isFile;
+  } catch {
+    return false;
+  }
+});
+
+/** Programs whose safe command is a drop-in replacement under the real name. */
+export const REAL_NAMES: Readonly<Record<string, string>> = {
+  rm: "safe-rm",
+  cp: "safe-cp",
+  mv: "safe-mv",
+  mkdir: "safe-mkdir",
+  touch: "safe-touch",
+  chown: "safe-chown",
+  chmod: "safe-chmod",
+  ln: "safe-ln",
+  rg: "rg-search",
+  jq: "jq-query",
+};
+
+interface InstallOptions {
+  root: string;
+  realNames?: string;
+  deno: string;
+  stateDir: string;
+  path: string;
+}
+
+function absolute(path: string): string {
+  return path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+}
+
+function parse(argv: string[]): InstallOptions {
   let root: string | undefined;
+  let realNames: string | undefined;
   let deno = Deno.execPath();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--root") root = argv[++i];
     else if (arg.startsWith("--root=")) root = arg.slice(7);
+    else if (arg === "--as-real-names") realNames = argv[++i];
+    else if (arg.startsWith("--as-real-names=")) realNames = arg.slice(16);
     else if (arg === "--deno") deno = argv[++i] ?? deno;
     else if (arg === "--help" || arg === "-h") {
       console.log(
-        "Usage: deno task install [--root DIR] [--deno PATH]\n\nWrites launchers into DIR/bin (default ~/.local/bin).",
+        "Usage: deno task install [--root DIR] [--as-real-names DIR] [--deno PATH]\n\n" +
+          "Writes launchers into DIR/bin (default ~/.local/bin); with --as-real-names, also rm, cp, rg, …\n" +
+          "that are the safe commands into that directory (put it first on an agent's PATH).",
       );
       Deno.exit(0);
     } else {
@@ -26,43 +72,88 @@ function parse(argv: string[]): { root: string; deno: string } {
       Deno.exit(64);
     }
   }
+  const home = Deno.env.get("HOME");
   if (root === undefined) {
-    const home = Deno.env.get("HOME");
     if (!home) {
       console.error("install: HOME is not set; give --root DIR");
       Deno.exit(64);
     }
     root = `${home}/.local`;
   }
-  if (!root.startsWith("/")) root = `${Deno.cwd()}/${root}`;
-  return { root, deno };
+  root = absolute(root);
+  const stateDir = absolute(Deno.env.get("WATCHTOWER_DIR") || `${home ?? root}/.watchtower`);
+  const ours = new Set([`${root}/bin`, ...(realNames ? [absolute(realNames)] : [])]);
+  const path = (Deno.env.get("PATH") ?? "").split(":").filter((dir) =>
+    dir.startsWith("/") && !ours.has(dir)
+  );
+  for (const dir of ["/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"]) {
+    if (!path.includes(dir)) path.push(dir);
+  }
+  return {
+    root,
+    ...(realNames ? { realNames: absolute(realNames) } : {}),
+    deno,
+    stateDir,
+    path: path.join(":"),
+  };
 }
 
+const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
+
 /** The launcher script for one tool. */
-export function launcher(deno: string, tool: (typeof TOOLS)[number]): string {
-  const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
-  return `#!/bin/sh
-# Watchtower launcher for ${tool.name}, written by \`deno task install\`.
-unset DENO_PERMISSION_BROKER_PATH
-exec ${quote(deno)} run -q --no-prompt --config ${
-    quote(`${repo}/deno.json`)
-  } -P=${tool.permissionSet} ${quote(`file://${repo}/${tool.entry}`)} "$@"
-`;
+export function launcher(
+  tool: ToolSpec,
+  options: Pick<InstallOptions, "deno" | "stateDir" | "path">,
+): string {
+  const safeCommand = tool.wraps !== undefined;
+  const lines = [
+    "#!/bin/sh",
+    `# Watchtower launcher for ${tool.name}, written by \`deno task install\`.`,
+    "unset DENO_PERMISSION_BROKER_PATH",
+  ];
+  if (safeCommand) lines.push(`PATH=${quote(options.path)}; export PATH`);
+  const flags = [
+    "run",
+    "-q",
+    "--no-prompt",
+    "--config",
+    quote(`${repo}/deno.json`),
+    `-P=${tool.permissionSet}`,
+    ...(safeCommand ? [`--allow-write=${quote(options.stateDir)}`] : []),
+    quote(`file://${repo}/${tool.entry}`),
+  ];
+  lines.push(`exec ${quote(options.deno)} ${flags.join(" ")} "$@"`, "");
+  return lines.join("\n");
+}
+
+function writeExecutable(path: string, text: string): void {
+  const temp = `${path}.tmp-${Deno.pid}`;
+  Deno.writeTextFileSync(temp, text, { mode: 0o755 });
+  Deno.chmodSync(temp, 0o755);
+  Deno.renameSync(temp, path);
 }
 
 if (import.meta.main) {
-  const { root, deno } = parse(Deno.args);
-  const bin = `${root}/bin`;
+  const options = parse(Deno.args);
+  const bin = `${options.root}/bin`;
   Deno.mkdirSync(bin, { recursive: true });
-  for (const tool of TOOLS) {
-    const path = `${bin}/${tool.name}`;
-    const temp = `${path}.tmp-${Deno.pid}`;
-    Deno.writeTextFileSync(temp, launcher(deno, tool), { mode: 0o755 });
-    Deno.chmodSync(temp, 0o755);
-    Deno.renameSync(temp, path);
-    console.log(`installed ${path}`);
+  for (const tool of BUILT_TOOLS) {
+    writeExecutable(`${bin}/${tool.name}`, launcher(tool, options));
+    console.log(`installed ${bin}/${tool.name}`);
   }
-  const path = (Deno.env.get("PATH") ?? "").split(":");
-  if (!path.includes(bin)) console.log(`add ${bin} to your PATH, e.g. export PATH="${bin}:$PATH"`);
+  if (options.realNames) {
+    Deno.mkdirSync(options.realNames, { recursive: true });
+    for (const [name, toolName] of Object.entries(REAL_NAMES)) {
+      const tool = BUILT_TOOLS.find((t) => t.name === toolName);
+      if (!tool) continue;
+      writeExecutable(`${options.realNames}/${name}`, launcher(tool, options));
+      console.log(`installed ${options.realNames}/${name} (${toolName})`);
+    }
+  }
+  const pathDirs = (Deno.env.get("PATH") ?? "").split(":");
+  if (!pathDirs.includes(bin)) {
+    console.log(`add ${bin} to your PATH, e.g. export PATH="${bin}:$PATH"`);
+  }
+  console.log(`safe commands write their ledger to ${options.stateDir}`);
   console.log("next: wt init");
 }

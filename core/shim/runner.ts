@@ -1,0 +1,306 @@
+/**
+ * The runner every safe command shares: decide one intent per target, record the decisions
+ * (nothing runs unless its decision was recorded), then run the real program with an argument
+ * array, a clean environment, a timeout and an output cap, pass its output on (redacted when
+ * the verdict says so) and record the effect, linked to the decisions' seqs.
+ * @module
+ */
+import type { WatchtowerEnvironment } from "../config.ts";
+import { failClosed, type Guard, type GuardDecision } from "../guard.ts";
+import {
+  type Domain,
+  effectiveVerdict,
+  type Intent,
+  moreRestrictive,
+  permits,
+  type Target,
+  type Verdict,
+} from "../intent.ts";
+import { decisionRecord, unrecordedDecision } from "../ledger/records.ts";
+import type { Ledger } from "../ledger/writer.ts";
+
+/** One target's intent, as a command plans it. */
+export interface PlannedIntent {
+  domain: Domain;
+  operation: string;
+  target: Target;
+}
+
+/** What a safe command wants to do, worked out from its arguments. */
+export interface ShimPlan {
+  /** The command's own name (`safe-rm`). */
+  tool: string;
+  /** The real program it runs (`rm`), found on the launcher's PATH. */
+  program: string;
+  /** The real program's arguments: resolved absolute paths, `--` before operands. */
+  args: string[];
+  /** One intent per target. */
+  intents: PlannedIntent[];
+  /** A refusal no policy can lift (`rm /`), with why. */
+  refusal?: string;
+  /** Pass the output through the redactor whatever the verdict. */
+  alwaysRedact?: boolean;
+  /** Whether the real program reads the caller's stdin (default: no). */
+  stdin?: boolean;
+}
+
+/** Where output goes (the adapter's stdout and stderr). */
+export interface ShimIO {
+  stdout(bytes: Uint8Array): void;
+  stderr(bytes: Uint8Array): void;
+}
+
+/** A stream transformer for output under `redact` (see core/redact.ts). */
+export interface OutputFilter {
+  push(chunk: Uint8Array): Uint8Array;
+  flush(): Uint8Array;
+  readonly counts: Record<string, number>;
+}
+
+/** What the runner needs besides the plan. */
+export interface RunOptions {
+  env: WatchtowerEnvironment;
+  guard: Guard;
+  ledger: Ledger;
+  io: ShimIO;
+  /** The real program's whole environment (an allowlist the adapter builds). */
+  childEnv: Record<string, string>;
+  /** Kill the program after this long (default 120 s). */
+  timeoutMs?: number;
+  /** Stop passing output on (and kill the program) past this many bytes (default 64 MiB). */
+  outputCapBytes?: number;
+  /** Makes a redactor for one output stream. */
+  redactor?: () => OutputFilter;
+}
+
+/** How a run ended. */
+export interface ShimResult {
+  exitCode: number;
+  /** The verdict acted on (the most restrictive of the targets'). */
+  verdict: Verdict;
+  decisions: GuardDecision[];
+  /** Seqs of the recorded decisions, then of the effect. */
+  seqs: number[];
+  /** One line for the user when the program did not run (or was cut short). */
+  message?: string;
+  approvalKeys: string[];
+}
+
+/** sysexits codes the runner returns (the program's own code otherwise). */
+export const SHIM_EXIT = {
+  unavailable: 69,
+  internal: 70,
+  approvalRequired: 75,
+  denied: 77,
+} as const;
+
+/** Builds the full intent for a planned one, from the environment. */
+export function intentFor(
+  planned: PlannedIntent,
+  env: WatchtowerEnvironment,
+  tool: string,
+): Intent {
+  return {
+    identity: {
+      principal: env.principal,
+      capabilities: [...env.capabilities],
+      ...(env.purpose !== undefined ? { purpose: env.purpose } : {}),
+    },
+    domain: planned.domain,
+    operation: planned.operation,
+    target: planned.target,
+    context: {
+      cwd: env.cwd,
+      workspace: env.workspace,
+      tool,
+      pid: Deno.pid,
+      ...(env.session !== undefined ? { session: env.session } : {}),
+    },
+  };
+}
+
+/** Decides, records, runs and records the effect. Never throws for a policy or ledger fault. */
+export async function runPlan(plan: ShimPlan, options: RunOptions): Promise<ShimResult> {
+  const intents = plan.intents.map((planned) => intentFor(planned, options.env, plan.tool));
+  let decisions = intents.map((intent) =>
+    plan.refusal !== undefined
+      ? failClosed("builtin_refusal", plan.refusal)
+      : options.guard.decide(intent, sessionOf(options.env))
+  );
+  let seqs: number[] = [];
+  try {
+    seqs = options.ledger.appendSync(
+      intents.map((intent, i) => decisionRecord(intent, decisions[i]!)),
+    )
+      .map((appended) => appended.seq);
+  } catch (error) {
+    decisions = decisions.map(() => unrecordedDecision(error));
+  }
+  const verdict = decisions.map(effectiveVerdict).reduce(moreRestrictive, "allow" as Verdict);
+  const approvalKeys = decisions.flatMap((d) =>
+    d.verdict === "escalate" && d.approval_key ? [d.approval_key] : []
+  );
+  const base = { verdict, decisions, seqs, approvalKeys };
+  if (verdict === "deny") {
+    const denied = decisions.find((d) => effectiveVerdict(d) === "deny")!;
+    return { ...base, exitCode: SHIM_EXIT.denied, message: `denied: ${denied.detail}` };
+  }
+  if (verdict === "escalate") {
+    const held = decisions.find((d) => effectiveVerdict(d) === "escalate")!;
+    return {
+      ...base,
+      exitCode: SHIM_EXIT.approvalRequired,
+      message: `approval required (key ${
+        approvalKeys.join(", ")
+      }): ${held.detail}; after wt approve, run it again`,
+    };
+  }
+  if (!permits(verdict)) return { ...base, exitCode: SHIM_EXIT.denied, message: "denied" };
+  const redact = plan.alwaysRedact === true || verdict === "redact";
+  if (redact && !options.redactor) {
+    // Output that must be redacted and cannot be is not shown at all.
+    return {
+      ...base,
+      exitCode: SHIM_EXIT.denied,
+      message: "denied: the output must be redacted and no redactor is available",
+    };
+  }
+  const effect = await execute(plan, options, redact);
+  try {
+    const [recorded] = options.ledger.appendSync([{
+      data: {
+        event: {
+          type: "effect",
+          tool: plan.tool,
+          program: plan.program,
+          decision_seqs: seqs,
+          exit_code: effect.exitCode,
+          ...(effect.signal ? { signal: effect.signal } : {}),
+          duration_ms: effect.durationMs,
+          stdout_bytes: effect.stdoutBytes,
+          stderr_bytes: effect.stderrBytes,
+          ...(effect.truncated ? { truncated: true } : {}),
+          ...(effect.timedOut ? { timed_out: true } : {}),
+          ...(redact ? { redactions: effect.redactions } : {}),
+        },
+      },
+    }]);
+    seqs = [...seqs, recorded!.seq];
+  } catch {
+    // The operation already ran and its decision is recorded; the effect entry is best effort.
+  }
+  return {
+    ...base,
+    seqs,
+    exitCode: effect.exitCode,
+    ...(effect.message ? { message: effect.message } : {}),
+  };
+}
+
+function sessionOf(env: WatchtowerEnvironment) {
+  return env.session !== undefined ? { id: env.session, zone: "SAFE" as const } : undefined;
+}
+
+interface Effect {
+  exitCode: number;
+  signal?: string;
+  durationMs: number;
+  stdoutBytes: number;
+  stderrBytes: number;
+  truncated: boolean;
+  timedOut: boolean;
+  redactions: Record<string, number>;
+  message?: string;
+}
+
+async function execute(plan: ShimPlan, options: RunOptions, redact: boolean): Promise<Effect> {
+  const started = performance.now();
+  const effect: Effect = {
+    exitCode: 0,
+    durationMs: 0,
+    stdoutBytes: 0,
+    stderrBytes: 0,
+    truncated: false,
+    timedOut: false,
+    redactions: {},
+  };
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(plan.program, {
+      args: plan.args,
+      clearEnv: true,
+      env: options.childEnv,
+      stdin: plan.stdin ? "inherit" : "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (error) {
+    const missing = error instanceof Deno.errors.NotFound;
+    return {
+      ...effect,
+      exitCode: missing ? SHIM_EXIT.unavailable : SHIM_EXIT.internal,
+      message: missing
+        ? `Cannot run ${plan.program}: it is not installed (not found on the launcher's PATH)`
+        : `Cannot run ${plan.program}: ${error instanceof Error ? error.message : error}`,
+    };
+  }
+  const cap = options.outputCapBytes ?? 64 * 1024 * 1024;
+  let total = 0;
+  const kill = (signal: Deno.Signal) => {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  };
+  const timer = setTimeout(() => {
+    effect.timedOut = true;
+    kill("SIGTERM");
+    setTimeout(() => kill("SIGKILL"), 2000);
+  }, options.timeoutMs ?? 120_000);
+  const pump = async (
+    stream: ReadableStream<Uint8Array>,
+    sink: (b: Uint8Array) => void,
+    count: "stdoutBytes" | "stderrBytes",
+  ) => {
+    const filter = redact && options.redactor ? options.redactor() : undefined;
+    for await (const chunk of stream) {
+      effect[count] += chunk.length;
+      if (total >= cap) continue; // drain, but pass nothing more on
+      let piece = total + chunk.length > cap ? chunk.subarray(0, cap - total) : chunk;
+      total += piece.length;
+      if (total >= cap && !effect.truncated) {
+        effect.truncated = true;
+        kill("SIGTERM");
+      }
+      if (filter) piece = filter.push(piece);
+      if (piece.length > 0) sink(piece);
+    }
+    if (filter) {
+      const rest = filter.flush();
+      if (rest.length > 0) sink(rest);
+      for (const [kind, n] of Object.entries(filter.counts)) {
+        effect.redactions[kind] = (effect.redactions[kind] ?? 0) + n;
+      }
+    }
+  };
+  await Promise.all([
+    pump(child.stdout, options.io.stdout, "stdoutBytes"),
+    pump(child.stderr, options.io.stderr, "stderrBytes"),
+  ]);
+  const status = await child.status;
+  clearTimeout(timer);
+  effect.durationMs = Math.round(performance.now() - started);
+  effect.exitCode = status.code;
+  if (status.signal) effect.signal = status.signal;
+  if (effect.timedOut) {
+    effect.exitCode = SHIM_EXIT.internal;
+    effect.message = `${plan.program} timed out after ${
+      (options.timeoutMs ?? 120_000) / 1000
+    } s and was stopped`;
+  } else if (effect.truncated) {
+    effect.message =
+      `${plan.program}'s output passed the ${cap}-byte cap; the rest was not passed on`;
+  }
+  return effect;
+}
