@@ -115,6 +115,25 @@ policies:
       match: ["~/.ssh/id_ed25519", "/srv/app/.env", "/srv/app/.env.local", "/etc/shadow"]
       not_match: ["/srv/app/env.md", "/srv/app/.envrc.example.md"]
 
+  - name: deny-kubernetes-secrets
+    priority: 900
+    match: { domain: kubernetes }
+    condition: "str(target.get('kind', '')).lower() in ('secret', 'secrets')"
+    action: deny
+    risk_level: critical
+    reason: Kubernetes Secrets are off limits
+    examples:
+      match: [{ operation: get, target: { resource: secret/db, kind: secret } }]
+      not_match: [{ operation: get, target: { resource: pod/web, kind: pod } }]
+
+  - name: redact-read-output
+    priority: 860
+    match:
+      tool: [ssh-cat, kubectl-logs, kubectl-get-yaml, kubectl-exec-read, rg-search, jq-query]
+      operation: [read, list, get, logs, search, query, exec-read]
+    action: redact
+    reason: Output from remote reads and searches passes the secret redactor
+
   - name: deny-system-writes
     priority: 800
     match:
@@ -182,6 +201,12 @@ policies:
     match: { domain: [filesystem, search], operation: ["read", "list", "stat", "search"] }
     action: allow
     reason: Reading outside the workspace is allowed (secrets are denied above)
+
+  - name: allow-kubernetes-reads
+    priority: 50
+    match: { domain: kubernetes, operation: [get, logs, exec-read] }
+    action: allow
+    reason: Reading from the cluster is allowed (Secrets are denied above)
 
   - name: allow-commands
     priority: 10
