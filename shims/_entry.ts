@@ -10,7 +10,7 @@ import { WatchtowerError } from "../core/errors.ts";
 import { Guard } from "../core/guard.ts";
 import { Ledger } from "../core/ledger/writer.ts";
 import { loadPolicyFast } from "../core/policy/cache.ts";
-import { type OutputFilter, runPlan, type ShimPlan } from "../core/shim/runner.ts";
+import { runPlan, type ShimPlan } from "../core/shim/runner.ts";
 
 /** A safe command: its name, the program it wraps, its help and how it plans a run. */
 export interface ShimSpec {
@@ -98,27 +98,16 @@ export async function runShim(spec: ShimSpec, argv: readonly string[]): Promise<
     const value = readEnv(name);
     if (value !== undefined) childEnv[name] = value;
   }
-  const redactor = await loadRedactor();
   const result = await runPlan(plan, {
     env,
     guard,
     ledger,
     io: { stdout: write(Deno.stdout), stderr: write(Deno.stderr) },
     childEnv,
-    ...(redactor ? { redactor } : {}),
+    redactor: async () => new (await import("../core/redact.ts")).StreamRedactor(),
   });
   if (result.message) say(spec.name, result.message);
   return result.exitCode;
-}
-
-/** The output redactor (core/redact.ts), loaded once per run. */
-async function loadRedactor(): Promise<(() => OutputFilter) | undefined> {
-  try {
-    const { StreamRedactor } = await import("../core/redact.ts");
-    return () => new StreamRedactor();
-  } catch {
-    return undefined;
-  }
 }
 
 /** Runs `spec` as the main module: exits with its code. */

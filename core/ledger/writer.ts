@@ -66,8 +66,12 @@ interface TailState {
 
 /** What {@link Ledger.exclusive} hands its callback. */
 export interface LedgerSession {
-  /** Appends records (checking the tail first) under the lock already held. */
-  append(records: readonly AppendRecord[]): Appended[];
+  /**
+   * Appends records (checking the tail first) under the lock already held. `durable: false`
+   * skips fdatasync: for records nothing waits on (a finished program's effect), never for a
+   * decision an operation is about to act on.
+   */
+  append(records: readonly AppendRecord[], options?: { durable?: boolean }): Appended[];
 }
 
 /** A ledger in a state directory. */
@@ -98,9 +102,9 @@ export class Ledger {
    * Appends records under one lock and one fdatasync, in order, and returns where each landed.
    * Throws `ledger_unavailable` (cannot write) or `ledger_corrupt` (the chain cannot be trusted).
    */
-  appendSync(records: readonly AppendRecord[]): Appended[] {
+  appendSync(records: readonly AppendRecord[], options: { durable?: boolean } = {}): Appended[] {
     if (records.length === 0) return [];
-    return this.exclusive((session) => session.append(records));
+    return this.exclusive((session) => session.append(records, options));
   }
 
   /**
@@ -119,8 +123,10 @@ export class Ledger {
     try {
       lock.lockSync(true);
       return fn({
-        append: (records) =>
-          records.length === 0 ? [] : this.#write(recoverTail(this.files), records),
+        append: (records, options = {}) =>
+          records.length === 0
+            ? []
+            : this.#write(recoverTail(this.files), records, options.durable ?? true),
       });
     } finally {
       lock.close(); // closing releases the flock
@@ -166,7 +172,7 @@ export class Ledger {
     }
   }
 
-  #write(state: TailState, records: readonly AppendRecord[]): Appended[] {
+  #write(state: TailState, records: readonly AppendRecord[], durable: boolean): Appended[] {
     const { head, frontier } = state;
     const timestamp = this.#options.now().toISOString();
     const chunks = new Map<number, Uint8Array[]>();
@@ -195,7 +201,7 @@ export class Ledger {
       out.push({ seq, hash, segment, timestamp });
     }
     for (const [index, parts] of chunks) {
-      this.#writeSegment(index, concat(parts), index !== head.segment);
+      this.#writeSegment(index, concat(parts), index !== head.segment, durable);
     }
     const next: LedgerHead = {
       version: 1,
@@ -214,7 +220,7 @@ export class Ledger {
     return out;
   }
 
-  #writeSegment(index: number, bytes: Uint8Array, created: boolean): void {
+  #writeSegment(index: number, bytes: Uint8Array, created: boolean, durable: boolean): void {
     const path = segmentPath(this.files, index);
     let file: Deno.FsFile;
     try {
@@ -225,13 +231,13 @@ export class Ledger {
     try {
       let offset = 0;
       while (offset < bytes.length) offset += file.writeSync(bytes.subarray(offset));
-      file.syncDataSync();
+      if (durable) file.syncDataSync();
     } catch (error) {
       throw unavailable(this.files, `cannot write ${path}`, error);
     } finally {
       file.close();
     }
-    if (created) syncDirectory(this.files.dir);
+    if (created && durable) syncDirectory(this.files.dir);
   }
 }
 

@@ -2,7 +2,8 @@
  * A cache of the validated, merged policy for hot paths (every safe command and hook call is a
  * new process): when none of the files the policy was built from has changed, the merged rule
  * model is read back from JSON and compiled, without loading YAML, zod or checking examples
- * again (~25 ms of start-up). Any difference, or an unreadable cache, means a full load.
+ * again (~25 ms of start-up). Files are compared by their metadata (inode, size, modification and
+ * change times), not read. Any difference, or an unreadable cache, means a full load.
  * @module
  */
 import { sha256, toHex } from "../ledger/sha256.ts";
@@ -25,7 +26,7 @@ export interface CacheLoadOptions {
 }
 
 /** Bump when the cached form changes. */
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 3;
 const USER_FILE_NAMES = ["policy.yaml", "policy.yml", "policy.json"];
 const PROFILE_EXTENSIONS = [".yaml", ".yml", ".json"];
 
@@ -33,12 +34,31 @@ interface CacheEntry {
   format: number;
   /** What the options and built-in texts were. */
   key: string;
-  /** Every file whose content (or absence: null) the policy depends on. */
-  files: Array<[path: string, hash: string | null]>;
+  /** When the cache was written (ms since the epoch). */
+  written: number;
+  /** Every file the policy depends on: its metadata fingerprint and content hash (null: absent). */
+  files: Array<[path: string, stat: string | null, hash: string | null]>;
   merged: MergedPolicy;
 }
 
 const encoder = new TextEncoder();
+const RACY_MS = 3000;
+
+function mtimeOf(path: string): number {
+  try {
+    return Deno.statSync(path).mtime?.getTime() ?? Number.POSITIVE_INFINITY;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+function contentHash(path: string): string | null {
+  try {
+    return hashText(Deno.readTextFileSync(path));
+  } catch {
+    return null;
+  }
+}
 const hashText = (text: string) => toHex(sha256(encoder.encode(text)));
 
 /** The cache file of a state directory. */
@@ -53,7 +73,15 @@ export function cachePath(stateDir: string): string {
 export async function loadPolicyFast(options: CacheLoadOptions): Promise<CompiledPolicy> {
   const key = cacheKey(options);
   const cached = readCache(options.stateDir, key);
-  if (cached) return await compileCached(cached, options.vars);
+  if (cached) {
+    // Content had to be compared: once the files are old enough, record them as settled.
+    if (
+      cached.racy && cached.entry.files.every(([path]) => Date.now() - mtimeOf(path) >= RACY_MS)
+    ) {
+      rewrite(options.stateDir, { ...cached.entry, written: Date.now() });
+    }
+    return await compileCached(cached.entry, options.vars);
+  }
   // Only a miss pays for YAML and zod.
   const [loader, { mergeLayers }] = await Promise.all([
     import("./loader.ts"),
@@ -94,17 +122,29 @@ function dependencies(options: CacheLoadOptions, profileNames: readonly string[]
   return files;
 }
 
+/**
+ * What identifies a file's content without reading it: device, inode, size, and modification
+ * and change times in nanoseconds. The change time cannot be set back by a user, so any write
+ * changes the fingerprint (and, as every fingerprint is checked, invalidates the cache).
+ */
 function fingerprint(path: string): string | null {
   try {
-    return hashText(Deno.readTextFileSync(path));
+    const info = Deno.statSync(path);
+    const ns = (date: Date | null, nanos: number | null) =>
+      date === null ? "-" : `${date.getTime()}.${nanos ?? 0}`;
+    const { dev, ino, size, mtime, ctime } = info;
+    return `${dev}:${ino}:${size}:${ns(mtime, null)}:${ns(ctime, null)}`;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return null;
-    // Unreadable: a value no recorded hash equals, so the cache is not used.
+    // Unreadable: a value no recorded fingerprint equals, so the cache is not used.
     return `unreadable:${error instanceof Error ? error.name : "error"}`;
   }
 }
 
-function readCache(stateDir: string, key: string): CacheEntry | undefined {
+function readCache(
+  stateDir: string,
+  key: string,
+): { entry: CacheEntry; racy: boolean } | undefined {
   let entry: CacheEntry;
   try {
     entry = JSON.parse(Deno.readTextFileSync(cachePath(stateDir)));
@@ -117,11 +157,19 @@ function readCache(stateDir: string, key: string): CacheEntry | undefined {
   ) {
     return undefined;
   }
+  let racy = false;
   for (const file of entry.files) {
     if (!Array.isArray(file) || typeof file[0] !== "string") return undefined;
-    if (fingerprint(file[0]) !== file[1]) return undefined;
+    const [path, stat, hash] = file;
+    if (fingerprint(path) !== stat) return undefined;
+    // Metadata has millisecond times: a file changed within RACY_MS of the cache being written
+    // could have changed again unseen, so its content is compared too (git's "racy" check).
+    if (stat !== null && entry.written - mtimeOf(path) < RACY_MS) {
+      racy = true;
+      if (contentHash(path) !== hash) return undefined;
+    }
   }
-  return entry;
+  return { entry, racy };
 }
 
 function writeCache(
@@ -133,12 +181,19 @@ function writeCache(
   const entry: CacheEntry = {
     format: CACHE_FORMAT,
     key,
-    files: dependencies(options, profileNames).map((path) => [path, fingerprint(path)]),
+    written: Date.now(),
+    files: dependencies(options, profileNames).map((
+      path,
+    ) => [path, fingerprint(path), contentHash(path)]),
     merged,
   };
-  const path = cachePath(options.stateDir);
+  rewrite(options.stateDir, entry);
+}
+
+function rewrite(stateDir: string, entry: CacheEntry): void {
+  const path = cachePath(stateDir);
   try {
-    Deno.mkdirSync(`${options.stateDir}/cache`, { recursive: true, mode: 0o700 });
+    Deno.mkdirSync(`${stateDir}/cache`, { recursive: true, mode: 0o700 });
     const temp = `${path}.tmp-${Deno.pid}`;
     Deno.writeTextFileSync(temp, JSON.stringify(entry), { mode: 0o600 });
     Deno.renameSync(temp, path);
@@ -149,5 +204,5 @@ function writeCache(
 
 async function compileCached(entry: CacheEntry, vars: PolicyVars): Promise<CompiledPolicy> {
   const regex = needsRegex(entry.merged) ? await loadRegexCompiler() : undefined;
-  return compilePolicy(entry.merged, regex ? { vars, regex } : { vars });
+  return compilePolicy(entry.merged, { vars, lazyConditions: true, ...(regex ? { regex } : {}) });
 }

@@ -70,6 +70,11 @@ export interface CompileOptions {
   vars: PolicyVars;
   /** Needed when a condition calls `regex()` or a profile has authority boundaries. */
   regex?: RegexCompiler;
+  /**
+   * Compile each condition when a rule first needs it, not now: for policies already validated
+   * (the policy cache), where most rules never apply to one short-lived process's intents.
+   */
+  lazyConditions?: boolean;
 }
 
 /** Whether compiling `merged` needs the regex engine (load it first: it costs start-up time). */
@@ -240,20 +245,20 @@ function compileRule(definition: RuleDefinition, options: CompileOptions): Compi
   const { origin } = definition;
   const domainList = list(definition.match.domain) as Domain[] | undefined;
   const matchers = compileMatch(definition.match, options.vars, origin);
-  let condition: CompiledCondition | undefined;
-  if (definition.condition !== undefined) {
+  const compileIt = (): CompiledCondition | undefined => {
+    if (definition.condition === undefined) return undefined;
     try {
-      condition = compileCondition(
-        definition.condition,
-        options.regex ? { regex: options.regex } : {},
-      );
+      return compileCondition(definition.condition, options.regex ? { regex: options.regex } : {});
     } catch (error) {
       if (error instanceof WatchtowerError && error.code === "condition_syntax") {
         throw atOrigin(origin, `rule '${definition.name}': condition: ${error.message}`);
       }
       throw error;
     }
-  }
+  };
+  let condition = options.lazyConditions ? undefined : compileIt();
+  let compiled = !options.lazyConditions;
+  let broken: string | undefined;
   let text: ((value: string) => boolean) | undefined;
   if (definition.textPattern !== undefined) {
     if (!options.regex) {
@@ -277,6 +282,16 @@ function compileRule(definition: RuleDefinition, options: CompileOptions): Compi
   const test = (intent: PreparedIntent): RuleOutcome => {
     for (const matcher of matchers) if (!matcher(intent)) return false;
     if (text && !text(intent.resource)) return false;
+    if (!compiled) {
+      compiled = true;
+      try {
+        condition = compileIt();
+      } catch (error) {
+        // Validated when cached, so this is unexpected: the rule counts as failing, every time.
+        broken = error instanceof Error ? error.message : String(error);
+      }
+    }
+    if (broken !== undefined) return { error: `${restrictive ? "applied" : "skipped"}: ${broken}` };
     if (!condition) return true;
     try {
       return condition.test(intent.scope);

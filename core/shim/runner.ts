@@ -69,8 +69,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Stop passing output on (and kill the program) past this many bytes (default 64 MiB). */
   outputCapBytes?: number;
-  /** Makes a redactor for one output stream. */
-  redactor?: () => OutputFilter;
+  /** Makes a redactor for one output stream (loaded only when a run needs one). */
+  redactor?: () => Promise<OutputFilter>;
 }
 
 /** How a run ended. */
@@ -157,15 +157,20 @@ export async function runPlan(plan: ShimPlan, options: RunOptions): Promise<Shim
   }
   if (!permits(verdict)) return { ...base, exitCode: SHIM_EXIT.denied, message: "denied" };
   const redact = plan.alwaysRedact === true || verdict === "redact";
-  if (redact && !options.redactor) {
-    // Output that must be redacted and cannot be is not shown at all.
-    return {
-      ...base,
-      exitCode: SHIM_EXIT.denied,
-      message: "denied: the output must be redacted and no redactor is available",
-    };
+  let filters: [OutputFilter, OutputFilter] | undefined;
+  if (redact) {
+    try {
+      filters = [await options.redactor!(), await options.redactor!()];
+    } catch {
+      // Output that must be redacted and cannot be is not shown at all.
+      return {
+        ...base,
+        exitCode: SHIM_EXIT.denied,
+        message: "denied: the output must be redacted and no redactor is available",
+      };
+    }
   }
-  const effect = await execute(plan, options, redact);
+  const effect = await execute(plan, options, filters);
   try {
     const [recorded] = options.ledger.appendSync([{
       data: {
@@ -181,10 +186,10 @@ export async function runPlan(plan: ShimPlan, options: RunOptions): Promise<Shim
           stderr_bytes: effect.stderrBytes,
           ...(effect.truncated ? { truncated: true } : {}),
           ...(effect.timedOut ? { timed_out: true } : {}),
-          ...(redact ? { redactions: effect.redactions } : {}),
+          ...(filters ? { redactions: effect.redactions } : {}),
         },
       },
-    }]);
+    }], { durable: false });
     seqs = [...seqs, recorded!.seq];
   } catch {
     // The operation already ran and its decision is recorded; the effect entry is best effort.
@@ -213,7 +218,11 @@ interface Effect {
   message?: string;
 }
 
-async function execute(plan: ShimPlan, options: RunOptions, redact: boolean): Promise<Effect> {
+async function execute(
+  plan: ShimPlan,
+  options: RunOptions,
+  filters: [OutputFilter, OutputFilter] | undefined,
+): Promise<Effect> {
   const started = performance.now();
   const effect: Effect = {
     exitCode: 0,
@@ -262,8 +271,8 @@ async function execute(plan: ShimPlan, options: RunOptions, redact: boolean): Pr
     stream: ReadableStream<Uint8Array>,
     sink: (b: Uint8Array) => void,
     count: "stdoutBytes" | "stderrBytes",
+    filter: OutputFilter | undefined,
   ) => {
-    const filter = redact && options.redactor ? options.redactor() : undefined;
     for await (const chunk of stream) {
       effect[count] += chunk.length;
       if (total >= cap) continue; // drain, but pass nothing more on
@@ -285,8 +294,8 @@ async function execute(plan: ShimPlan, options: RunOptions, redact: boolean): Pr
     }
   };
   await Promise.all([
-    pump(child.stdout, options.io.stdout, "stdoutBytes"),
-    pump(child.stderr, options.io.stderr, "stderrBytes"),
+    pump(child.stdout, options.io.stdout, "stdoutBytes", filters?.[0]),
+    pump(child.stderr, options.io.stderr, "stderrBytes", filters?.[1]),
   ]);
   const status = await child.status;
   clearTimeout(timer);

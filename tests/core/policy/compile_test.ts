@@ -116,3 +116,33 @@ Deno.test("a bad glob in a rule is reported at the rule", () => {
   );
   ok(true);
 });
+
+Deno.test("lazy conditions compile on first use, and a broken one keeps failing closed", () => {
+  const lazy = compilePolicy(
+    merged(`policies:
+  - { name: d, match: { domain: filesystem }, condition: "target.path.startswith('/x')", action: deny }
+`),
+    { vars: {}, lazyConditions: true },
+  );
+  const rule = lazy.rules[0]!;
+  equal(rule.test(new PreparedIntent(intent("filesystem", { path: "/x/y" }), {})), true);
+  equal(rule.test(new PreparedIntent(intent("filesystem", { path: "/z" }), {})), false);
+  // A cached policy is validated; were a condition broken, the rule fails (restrictive: applies).
+  const broken = compilePolicy(
+    {
+      ...merged("policies:\n  - { name: d, match: { domain: filesystem }, action: deny }\n"),
+    },
+    { vars: {}, lazyConditions: true },
+  );
+  const definition = { ...broken.rules[0]!.definition, condition: "target.path.startswith(" };
+  const recompiled = compilePolicy({ ...broken.merged, rules: [definition] }, {
+    vars: {},
+    lazyConditions: true,
+  });
+  for (let i = 0; i < 2; i++) {
+    const outcome = recompiled.rules[0]!.test(
+      new PreparedIntent(intent("filesystem", { path: "/a" }), {}),
+    );
+    ok(typeof outcome === "object" && outcome.error.startsWith("applied: "));
+  }
+});
