@@ -12,7 +12,7 @@
  * @module
  */
 
-/** The most bytes one secret can span (a private key block, BEGIN to END); the stream holds back no more. */
+/** The most bytes one secret spans (a private key block, BEGIN to END): what a stream holds back. */
 export const MAX_SECRET_LENGTH = 16 * 1024;
 
 /** One masked span: `[start, end)` is replaced; `[matchStart, matchEnd)` is what decided it. */
@@ -27,10 +27,11 @@ export interface Hit {
 
 interface Detector {
   kind: string;
-  /** Global, `d` (indices) flag; the first capture group that took part is the value to mask, else the whole match. */
+  /** Flags `g` and `d`; the first capture group that took part is the value masked, else the match. */
   regex: RegExp;
   /** Values such as `***` or `${VAR}` name a secret without being one. */
   placeholders?: boolean;
+  /** A check the pattern cannot express (a JWT header decodes to JSON with `alg`). */
   accept?: (value: string) => boolean;
 }
 
@@ -39,11 +40,29 @@ interface Detector {
 const QUOTED = String.raw`"((?:[^"\\\n]|\\[^\n]){1,4096})"?|'([^'\n]{1,4096})'?`;
 const ASSIGN = String.raw`["']?[ \t]{0,8}[:=][ \t]{0,8}`;
 
-// Longest match of any pattern: 12,330 bytes (gcp_service_account_key), below MAX_SECRET_LENGTH.
+const PEM_BEGIN_HEAD = /^-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY/;
+const ENV_SUFFIX = "_(?:KEY|SECRET|TOKEN|PASSWORD|PASS|PWD)";
+const ENV_NAME = String.raw`(?<![A-Za-z0-9_])[A-Z][A-Z0-9_]{0,100}${ENV_SUFFIX}`;
+
+// Longest match of any pattern: 16,330 bytes (a base64 private key), below MAX_SECRET_LENGTH, so
+// a match starting before a cut that keeps MAX_SECRET_LENGTH bytes back is entirely in view.
 const REGEX_DETECTORS: readonly Detector[] = [
   {
     kind: "gcp_service_account_key",
     regex: /"private_key"[ \t]{0,16}:[ \t]{0,16}"(-----BEGIN(?:[^"\\\n]|\\[^\n]){0,12288})/dg,
+  },
+  {
+    kind: "private_key",
+    // A whole PEM block in base64, as `kubectl get secret -o yaml` shows `tls.key`; certificates
+    // share the prefix (`-----BEGIN`), so the decoded head must name a private key.
+    regex: /(?<![A-Za-z0-9+/])LS0tLS1CRUdJTi[A-Za-z0-9+/]{20,16300}={0,2}(?![A-Za-z0-9+/=])/dg,
+    accept: (value) => {
+      try {
+        return PEM_BEGIN_HEAD.test(atob(value.slice(0, 96)));
+      } catch {
+        return false;
+      }
+    },
   },
   {
     kind: "aws_access_key",
@@ -111,7 +130,8 @@ const REGEX_DETECTORS: readonly Detector[] = [
   },
   {
     kind: "url_password",
-    // `user:pass@` after `scheme://`; the password may hold a raw `@` (the last one before the host wins).
+    // `user:pass@` after `scheme://`; the password may hold a raw `@` (the last one before the host
+    // wins). The user may be empty (`redis://:pass@host`).
     regex:
       /(?<=[A-Za-z0-9]):\/\/(?:[^ \t\r\n\f\v:/@"'<>]{0,256}):([^ \t\r\n\f\v/?#"'<>]{1,256})@/dg,
     placeholders: true,
@@ -127,9 +147,7 @@ const REGEX_DETECTORS: readonly Detector[] = [
   {
     kind: "env_secret",
     regex: new RegExp(
-      String
-        .raw`(?<![A-Za-z0-9_])[A-Z][A-Z0-9_]{0,100}_(?:KEY|SECRET|TOKEN|PASSWORD|PASS|PWD)["']?` +
-        String.raw`[ \t]{0,8}[:=][ \t]{0,8}(?:${QUOTED}|([^ \t\r\n\f\v"']{1,4096}))`,
+      String.raw`${ENV_NAME}${ASSIGN}(?:${QUOTED}|([^ \t\r\n\f\v"']{1,4096}))`,
       "dg",
     ),
     placeholders: true,
@@ -154,16 +172,16 @@ const REGEX_DETECTORS: readonly Detector[] = [
 
 /** Every kind, in rank order: where two detectors mask the same span, the earlier kind names it. */
 export const KINDS: readonly string[] = [
-  "private_key",
-  ...new Set(REGEX_DETECTORS.map((d) => d.kind)),
+  ...new Set(["private_key", ...REGEX_DETECTORS.map((d) => d.kind)]),
 ];
 
 const RANK = new Map(KINDS.map((kind, i) => [kind, i]));
 
-// Not secrets but references to one. `changeme` and `password` are not here: they are real
-// (if weak) values that work somewhere, and masking them costs nothing.
+// Not secrets but references to one, or the start of a structure (`"token": {`, `secret: |`).
+// `changeme` and `password` are not here: they are real (if weak) values that work somewhere,
+// and masking them costs nothing.
 const PLACEHOLDER =
-  /^(?:\*+|x{3,}|X{3,}|\.{3,}|-|<[^<>]*>|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|\{\{[^}]*\}\}|%[sd]|%\([a-z_]+\)s|\[REDACTED[^\]]*\])$/;
+  /^(?:[{[]|\{\}|\[\]|[|>][-+]?|\*+|x{3,}|X{3,}|\.{3,}|-|<[^<>]*>|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|\{\{[^}]*\}\}|%[sd]|%\([a-z_]+\)s|\[REDACTED[^\]]*\])$/;
 const PLACEHOLDER_WORD = /^(?:redacted|hidden|masked|null|nil|none|true|false|undefined)$/i;
 
 function isPlaceholder(value: string): boolean {
@@ -188,7 +206,7 @@ const BODY_LINE = /^[A-Za-z0-9+/=]{1,128}$/;
 const HEADER_LINE = /^(?:Proc-Type|DEK-Info|Comment|Version|Hash|Charset):[^\n]{0,256}$/;
 const REST_OF_BEGIN_LINE = /^[A-Za-z0-9+/=\\ \t]*$/;
 
-/** The first occurrence at or after a position, cached so that rising positions cost linear time in all. */
+/** The first match at or after a position, cached: rising positions cost linear time in all. */
 class NextMatch {
   #from = Infinity;
   #at = -1;

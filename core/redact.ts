@@ -23,13 +23,13 @@ export interface Redacted {
 }
 
 /** Every kind the redactor detects, as it appears in markers and counts. */
-export const REDACTION_KINDS: readonly string[] = KINDS;
+export const REDACTION_KINDS: readonly string[] = Object.freeze([...KINDS]);
 
 const LATIN1 = new TextDecoder("latin1");
 const UTF8 = new TextDecoder();
 const ENCODER = new TextEncoder();
 const MARKERS = new Map(KINDS.map((kind) => [kind, ENCODER.encode(`[REDACTED:${kind}]`)]));
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 const EMPTY = new Uint8Array(0);
 // Original text kept before the pending part, for lookbehinds (the longest looks back 1 byte).
 const CONTEXT = 64;
@@ -47,7 +47,8 @@ const SLACK = 4096;
  * const { text, counts } = redactText("password=hunter2 key AKIAIOSFODNN7EXAMPLE\n");
  * equal(text, "password=[REDACTED:password_assignment] key [REDACTED:aws_access_key]\n");
  * deepEqual(counts, { password_assignment: 1, aws_access_key: 1 });
- * equal(redactText("commit 9fceb02d0ae598e95dc970b74767f19372d61af8").text.includes("REDACTED"), false);
+ * const sha = "commit 9fceb02d0ae598e95dc970b74767f19372d61af8";
+ * deepEqual(redactText(sha), { text: sha, counts: {} });
  * ```
  */
 export function redactText(text: string): Redacted {
@@ -65,24 +66,26 @@ export function redactText(text: string): Redacted {
  * multi-byte character or inside a secret), get redacted bytes out; flush() at the end.
  *
  * It emits whole lines and holds back the unterminated last one; a private key block is held from
- * its BEGIN line until its END line or MAX_SECRET_LENGTH bytes; a line longer than
- * MAX_SECRET_LENGTH goes out in pieces, never cut inside a secret. Output equals `redactText` on
- * the whole input.
+ * its BEGIN until its END line or MAX_SECRET_LENGTH bytes; a longer line goes out in pieces, cut
+ * outside any secret, keeping MAX_SECRET_LENGTH bytes back (4 KiB more between scans when the
+ * chunks are small, plus a secret the cut would split). Output equals `redactText` on the whole.
  *
  * @example
  * ```ts
  * import { StreamRedactor } from "./redact.ts";
  * import { deepEqual, equal } from "node:assert/strict";
  * const redactor = new StreamRedactor();
- * const bytes = new TextEncoder().encode("token: ghp_0123456789abcdefghijABCDEFGHIJ012345\nok\n");
- * const out = [redactor.push(bytes.subarray(0, 20)), redactor.push(bytes.subarray(20)), redactor.flush()];
- * equal(out[0]!.length, 0); // the secret's line is not complete yet
- * equal(out.map((b) => new TextDecoder().decode(b)).join(""), "token: [REDACTED:github_token]\nok\n");
- * deepEqual(redactor.counts, { github_token: 1 });
+ * const bytes = new TextEncoder().encode("id AKIAIOSFODNN7EXAMPLE\nok\n");
+ * const first = redactor.push(bytes.subarray(0, 9)); // "id AKIAIO"
+ * equal(first.length, 0); // the key's line is not complete yet
+ * const rest = [redactor.push(bytes.subarray(9)), redactor.flush()];
+ * const text = rest.map((b) => new TextDecoder().decode(b)).join("");
+ * equal(text, "id [REDACTED:aws_access_key]\nok\n");
+ * deepEqual(redactor.counts, { aws_access_key: 1 });
  * ```
  */
 export class StreamRedactor {
-  #chunks: Uint8Array[] = [];
+  #bytes = new ByteQueue();
   /** The pending bytes as a byte string (one unit per byte). */
   #text = "";
   #context = "";
@@ -99,7 +102,7 @@ export class StreamRedactor {
   push(chunk: Uint8Array): Uint8Array {
     if (chunk.length === 0) return EMPTY;
     const piece = LATIN1.decode(chunk);
-    this.#chunks.push(chunk.slice()); // the caller may reuse its buffer
+    this.#bytes.push(chunk);
     this.#text += piece;
     return this.#due(piece) ? this.#drain(false) : EMPTY;
   }
@@ -134,24 +137,37 @@ export class StreamRedactor {
     }
     this.#waitFor = pending === undefined ? -1 : pending - cut + MAX_SECRET_LENGTH;
     if (cut === from) return EMPTY;
-    const out = spliceBytes(this.#take(cut - from), from, hits, this.#counts);
+    const out = spliceBytes(this.#bytes.take(cut - from), from, hits, this.#counts);
     this.#text = s.slice(cut);
     this.#context = s.slice(Math.max(0, cut - CONTEXT), cut);
     return out;
   }
+}
 
-  /** Removes and returns the first `n` pending bytes. */
-  #take(n: number): Uint8Array {
-    const head = new Uint8Array(n);
-    let filled = 0;
-    while (filled < n) {
-      const chunk = this.#chunks[0]!;
-      const used = Math.min(chunk.length, n - filled);
-      head.set(chunk.subarray(0, used), filled);
-      filled += used;
-      if (used === chunk.length) this.#chunks.shift();
-      else this.#chunks[0] = chunk.subarray(used);
+/** Pending bytes in one growing buffer: push copies in, take copies the front out. */
+class ByteQueue {
+  #buffer = new Uint8Array(64 * 1024);
+  #start = 0;
+  #end = 0;
+
+  push(chunk: Uint8Array): void {
+    if (this.#end + chunk.length > this.#buffer.length) {
+      const length = this.#end - this.#start;
+      const target = length + chunk.length > this.#buffer.length / 2
+        ? new Uint8Array(Math.max(2 * this.#buffer.length, 2 * (length + chunk.length)))
+        : this.#buffer;
+      target.set(this.#buffer.subarray(this.#start, this.#end)); // safe when target is the same
+      this.#buffer = target;
+      this.#start = 0;
+      this.#end = length;
     }
+    this.#buffer.set(chunk, this.#end);
+    this.#end += chunk.length;
+  }
+
+  take(n: number): Uint8Array {
+    const head = this.#buffer.slice(this.#start, this.#start + n);
+    this.#start += n;
     return head;
   }
 }
