@@ -129,10 +129,10 @@ policies:
   - name: redact-read-output
     priority: 860
     match:
-      tool: [ssh-cat, kubectl-logs, kubectl-get-yaml, kubectl-exec-read, rg-search, jq-query]
+      tool: [kubectl-logs, kubectl-get-yaml, kubectl-exec-read, rg-search, jq-query]
       operation: [read, list, get, logs, search, query, exec-read]
     action: redact
-    reason: Output from remote reads and searches passes the secret redactor
+    reason: Output from cluster reads and searches passes the secret redactor
 
   - name: deny-system-writes
     priority: 800

@@ -10,13 +10,17 @@ import type { Scope, ScopeValue } from "./expr/mod.ts";
 
 import type { PolicyVars } from "./vars.ts";
 
-/** Normalises an intent's path fields (`path`, `dest`) against its working directory. */
+/** Normalises a local intent's path fields (`path`, `dest`) against its working directory. */
 export function normalizeTarget(intent: Intent, vars: PolicyVars): Target {
   const cwd = intent.context.cwd ?? vars.workspace;
   let target = intent.target;
   for (const field of ["path", "dest"]) {
     const value = target[field];
-    if (typeof value === "string" && (intent.domain === "filesystem" || field === "path")) {
+    // Only local paths: an ssh path is on another machine (its command normalises it).
+    const local = intent.domain === "filesystem" || intent.domain === "search";
+    if (
+      typeof value === "string" && local && (intent.domain === "filesystem" || field === "path")
+    ) {
       const normalized = normalizePath(value, cwd);
       if (normalized !== value) target = { ...target, [field]: normalized };
     }
