@@ -126,6 +126,19 @@ policies:
       match: [{ operation: get, target: { resource: secret/db, kind: secret } }]
       not_match: [{ operation: get, target: { resource: pod/web, kind: pod } }]
 
+  - name: escalate-unknown-kube-credential-programs
+    priority: 880
+    match: { domain: kubernetes }
+    condition: >-
+      target.get('credential_plugin') and basename(str(target.credential_plugin)) not in
+      ('aws', 'aws-iam-authenticator', 'gke-gcloud-auth-plugin', 'kubelogin', 'oc', 'doctl')
+    action: escalate
+    risk_level: high
+    reason: The kubeconfig runs a credential program Watchtower does not know (kubectl would run it); a human decides
+    examples:
+      match: [{ operation: get, target: { resource: pod/web, credential_plugin: /tmp/evil } }]
+      not_match: [{ operation: get, target: { resource: pod/web, credential_plugin: /usr/bin/aws } }, { operation: get, target: { resource: pod/web } }]
+
   - name: redact-read-output
     priority: 860
     match:
