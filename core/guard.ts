@@ -244,7 +244,7 @@ export class Guard {
     };
     if (winner.verdict === "escalate") {
       decision.approval_key = winner.rules.find((rule) => rule.approvalKey)?.approvalKey ??
-        approvalKeyFor(intent, prepared.resource);
+        approvalKeyFor(intent, prepared.target);
     }
     if (errors.length > 0) decision.errors = errors;
     if (decision.verdict === "escalate" && this.#options.approvals) {
@@ -263,11 +263,16 @@ export class Guard {
  * The approval key of an escalation no rule names a key for: derived from who asks for what, so
  * the same request gets the same key (and a human approves exactly that request).
  */
-export function approvalKeyFor(intent: Intent, resource: string): string {
-  const text = [intent.identity.principal, intent.domain, intent.operation, resource].join(
-    "\u0000",
-  );
+export function approvalKeyFor(intent: Intent, target: Intent["target"]): string {
+  // The whole (normalised) target counts: approving `chmod u+x f` must not approve `chmod o+w f`.
+  const text = [intent.identity.principal, intent.domain, intent.operation, canonical(target)]
+    .join("\u0000");
   return `wt-${toHex(sha256(new TextEncoder().encode(text))).slice(0, 16)}`;
+}
+
+/** JSON with sorted keys, so that equal targets give equal text. */
+function canonical(target: Intent["target"]): string {
+  return JSON.stringify(Object.keys(target).sort().map((key) => [key, target[key]]));
 }
 
 /** A deny that no policy made: the guard or its ledger could not do its job. */

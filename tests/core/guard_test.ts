@@ -284,3 +284,12 @@ Deno.test({
     equal(guard.decide(intent("filesystem", "read", { path: "/etc/hosts" })).verdict, "allow");
   },
 });
+
+Deno.test("approval keys name the exact request: another mode is another key", async () => {
+  const g = new Guard(await loadPolicyFromText("default: escalate\n", { vars: {} }));
+  const key = (mode: string) =>
+    g.decide(intent("filesystem", "chmod", { path: "/srv/f", mode })).approval_key;
+  equal(key("u+x"), key("u+x"));
+  ok(key("u+x") !== key("o+w"));
+  match(key("u+x")!, /^wt-[0-9a-f]{16}$/);
+});

@@ -79,6 +79,11 @@ export type EntryJson = Record<string, any>;
 /** The ledger's entries in the box, parsed. */
 export function ledgerEntries(box: ShimBox): EntryJson[] {
   const entries: EntryJson[] = [];
+  try {
+    Deno.statSync(box.stateDir);
+  } catch {
+    return entries; // nothing recorded yet
+  }
   for (
     const name of [...Deno.readDirSync(box.stateDir)].map((e) => e.name).filter((n) =>
       n.startsWith("ledger-")
