@@ -97,15 +97,33 @@ export async function loadPolicyFast(options: CacheLoadOptions): Promise<Compile
   return policy;
 }
 
+/**
+ * A fast non-cryptographic hash (cyrb53) for the cache key: the key only tells configurations
+ * apart (the files' own fingerprints guard the content), and SHA-256 in a cold process would
+ * cost milliseconds on every run.
+ */
+function quickHash(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return `${(h2 >>> 0).toString(16).padStart(8, "0")}${(h1 >>> 0).toString(16).padStart(8, "0")}`;
+}
+
 function cacheKey(options: CacheLoadOptions): string {
-  return hashText(JSON.stringify([
+  return quickHash(JSON.stringify([
     CACHE_FORMAT,
     options.policyFile ?? null,
     options.profiles ?? [],
     options.profileDirs,
     options.overrides ?? null,
-    hashText(BUILTIN_RULES_YAML),
-    hashText(DEFAULT_POLICY_YAML),
+    BUILTIN_RULES_YAML,
+    DEFAULT_POLICY_YAML,
   ]));
 }
 
