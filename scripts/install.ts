@@ -100,10 +100,63 @@ function parse(argv: string[]): InstallOptions {
 
 const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 
-/** The launcher script for one tool. */
+/**
+ * Bundles every tool into `lib` (one file per tool plus shared chunks; YAML, zod and the other
+ * packages stay outside and load only when needed): start-up reads a few files instead of
+ * dozens of modules. Returns the bundled entry of each tool, or undefined if bundling failed
+ * (the launchers then run the sources).
+ */
+export async function bundle(deno: string, lib: string): Promise<Map<string, string> | undefined> {
+  const out = `${lib}/js`;
+  try {
+    Deno.removeSync(lib, { recursive: true });
+  } catch {
+    // first install
+  }
+  Deno.mkdirSync(out, { recursive: true });
+  const entries = BUILT_TOOLS.map((tool) => `${repo}/${tool.entry}`);
+  const result = await new Deno.Command(deno, {
+    args: [
+      "bundle",
+      "--quiet",
+      "--config",
+      `${repo}/deno.json`,
+      "--packages=external",
+      "--code-splitting",
+      "--platform=deno",
+      "--outdir",
+      out,
+      ...entries,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!result.success) {
+    const reason = new TextDecoder().decode(result.stderr);
+    console.error(`install: bundling failed, the launchers run the sources:\n${reason}`);
+    return undefined;
+  }
+  // The bundles look for the built-in profiles at ../profiles, as the sources do: from an entry
+  // (js/shims/x.js) that is js/profiles, from a shared chunk (js/chunk-x.js) lib/profiles.
+  for (const dir of [`${lib}/profiles`, `${out}/profiles`]) {
+    Deno.mkdirSync(dir, { recursive: true });
+    for (const entry of Deno.readDirSync(`${repo}/profiles`)) {
+      if (entry.isFile) Deno.copyFileSync(`${repo}/profiles/${entry.name}`, `${dir}/${entry.name}`);
+    }
+  }
+  const bundled = new Map<string, string>();
+  for (const tool of BUILT_TOOLS) {
+    // Entries keep their folders (js/cli/main.js, js/shims/safe_rm.js).
+    bundled.set(tool.name, `${out}/${tool.entry.replace(/\.ts$/, ".js")}`);
+  }
+  return bundled;
+}
+
+/** The launcher script for one tool (running `script`: its bundle, or its source). */
 export function launcher(
   tool: ToolSpec,
   options: Pick<InstallOptions, "deno" | "stateDir" | "path">,
+  script = `${repo}/${tool.entry}`,
 ): string {
   const safeCommand = tool.wraps !== undefined;
   const lines = [
@@ -120,7 +173,7 @@ export function launcher(
     quote(`${repo}/deno.json`),
     `-P=${tool.permissionSet}`,
     ...(safeCommand ? [`--allow-write=${quote(options.stateDir)}`] : []),
-    quote(`file://${repo}/${tool.entry}`),
+    quote(`file://${script}`),
   ];
   lines.push(`exec ${quote(options.deno)} ${flags.join(" ")} "$@"`, "");
   return lines.join("\n");
@@ -137,8 +190,9 @@ if (import.meta.main) {
   const options = parse(Deno.args);
   const bin = `${options.root}/bin`;
   Deno.mkdirSync(bin, { recursive: true });
+  const bundled = await bundle(options.deno, `${options.root}/lib/watchtower`);
   for (const tool of BUILT_TOOLS) {
-    writeExecutable(`${bin}/${tool.name}`, launcher(tool, options));
+    writeExecutable(`${bin}/${tool.name}`, launcher(tool, options, bundled?.get(tool.name)));
     console.log(`installed ${bin}/${tool.name}`);
   }
   if (options.realNames) {
@@ -146,7 +200,10 @@ if (import.meta.main) {
     for (const [name, toolName] of Object.entries(REAL_NAMES)) {
       const tool = BUILT_TOOLS.find((t) => t.name === toolName);
       if (!tool) continue;
-      writeExecutable(`${options.realNames}/${name}`, launcher(tool, options));
+      writeExecutable(
+        `${options.realNames}/${name}`,
+        launcher(tool, options, bundled?.get(toolName)),
+      );
       console.log(`installed ${options.realNames}/${name} (${toolName})`);
     }
   }

@@ -8,6 +8,9 @@
 /** The label of the built-in layer in messages and `sources`. */
 export const BUILTIN_LABEL = "<built-in rules>";
 
+/** Where this text is defined: the policy cache notices when it changes (an upgrade). */
+export const BUILTIN_RULES_SOURCE: string = import.meta.url;
+
 /** The built-in rules, as a policy document. */
 export const BUILTIN_RULES_YAML = `policies:
   - name: gtfobins-critical

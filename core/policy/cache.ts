@@ -7,9 +7,9 @@
  * @module
  */
 import { sha256, toHex } from "../ledger/sha256.ts";
-import { BUILTIN_RULES_YAML } from "./builtin_rules.ts";
+import { BUILTIN_RULES_SOURCE } from "./builtin_rules.ts";
 import { type CompiledPolicy, compilePolicy, needsRegex } from "./compile.ts";
-import { DEFAULT_POLICY_YAML } from "./default_policy.ts";
+import { DEFAULT_POLICY_SOURCE } from "./default_policy.ts";
 import { loadRegexCompiler } from "./expr/regex.ts";
 import type { SettingsPatch } from "./layer.ts";
 import type { MergedPolicy } from "./model.ts";
@@ -26,7 +26,7 @@ export interface CacheLoadOptions {
 }
 
 /** Bump when the cached form changes. */
-const CACHE_FORMAT = 3;
+const CACHE_FORMAT = 4;
 const USER_FILE_NAMES = ["policy.yaml", "policy.yml", "policy.json"];
 const PROFILE_EXTENSIONS = [".yaml", ".yml", ".json"];
 
@@ -122,22 +122,26 @@ function cacheKey(options: CacheLoadOptions): string {
     options.profiles ?? [],
     options.profileDirs,
     options.overrides ?? null,
-    BUILTIN_RULES_YAML,
-    DEFAULT_POLICY_YAML,
   ]));
 }
 
 /** The files a policy may depend on: the user's file candidates and each profile's. */
 function dependencies(options: CacheLoadOptions, profileNames: readonly string[]): string[] {
-  const files = options.policyFile !== undefined
-    ? [options.policyFile]
-    : USER_FILE_NAMES.map((name) => `${options.stateDir}/${name}`);
+  // Watchtower's own built-in texts come first: an upgrade changes their module files.
+  const files = [BUILTIN_RULES_SOURCE, DEFAULT_POLICY_SOURCE]
+    .filter((url) => url.startsWith("file:"))
+    .map((url) => decodeURIComponent(new URL(url).pathname));
+  files.push(
+    ...(options.policyFile !== undefined
+      ? [options.policyFile]
+      : USER_FILE_NAMES.map((name) => `${options.stateDir}/${name}`)),
+  );
   for (const name of profileNames) {
     for (const dir of options.profileDirs) {
       for (const extension of PROFILE_EXTENSIONS) files.push(`${dir}/${name}${extension}`);
     }
   }
-  return files;
+  return [...new Set(files)];
 }
 
 /**

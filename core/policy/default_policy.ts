@@ -6,6 +6,9 @@
  * @module
  */
 
+/** Where this text is defined: the policy cache notices when it changes (an upgrade). */
+export const DEFAULT_POLICY_SOURCE: string = import.meta.url;
+
 /** The default policy as commented YAML (every key explained). */
 export const DEFAULT_POLICY_YAML = `# Watchtower policy (docs/policy.md is the full reference).
 # Merge order: built-in defaults, then profiles, then this file, then command-line overrides.

@@ -262,11 +262,16 @@ async function execute(
       // already gone
     }
   };
-  const timer = setTimeout(() => {
+  // AbortSignal.timeout, not setTimeout: in Deno 2.9 the first setTimeout loads the Node timers
+  // layer, a few milliseconds every safe command would pay.
+  let running = true;
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  AbortSignal.timeout(timeoutMs).addEventListener("abort", () => {
+    if (!running) return;
     effect.timedOut = true;
     kill("SIGTERM");
-    setTimeout(() => kill("SIGKILL"), 2000);
-  }, options.timeoutMs ?? 120_000);
+    AbortSignal.timeout(2000).addEventListener("abort", () => running && kill("SIGKILL"));
+  });
   const pump = async (
     stream: ReadableStream<Uint8Array>,
     sink: (b: Uint8Array) => void,
@@ -298,7 +303,7 @@ async function execute(
     pump(child.stderr, options.io.stderr, "stderrBytes", filters?.[1]),
   ]);
   const status = await child.status;
-  clearTimeout(timer);
+  running = false;
   effect.durationMs = Math.round(performance.now() - started);
   effect.exitCode = status.code;
   if (status.signal) effect.signal = status.signal;
