@@ -158,6 +158,47 @@ await wt(
 step("Policies carry their own tests");
 await wt(["policy", "test"]);
 
+step(
+  "Safe commands: the real tools, decided, recorded and fenced",
+  "Launchers installed with deno task install; rm is safe-rm on the agent's PATH.",
+);
+const install = await new Deno.Command(Deno.execPath(), {
+  args: [
+    "task",
+    "-q",
+    "--config",
+    `${repo}/deno.json`,
+    "install",
+    "--root",
+    `${home}/prefix`,
+    "--as-real-names",
+    `${home}/agent-bin`,
+  ],
+  env,
+  stdout: "null",
+}).output();
+if (!install.success) throw new Error("install failed");
+async function agent(command: string, args: string[]): Promise<void> {
+  console.log(`\n$ ${command} ${args.join(" ")}`);
+  const { code } = await new Deno.Command(`${home}/agent-bin/${command}`, {
+    args,
+    cwd: workspace,
+    env,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  console.log(`(exit ${code})`);
+}
+Deno.writeTextFileSync(`${workspace}/notes.txt`, "build notes\naws_key AKIAIOSFODNN7EXAMPLE\n");
+Deno.mkdirSync(`${home}/.ssh`, { recursive: true });
+Deno.writeTextFileSync(`${home}/.ssh/id_ed25519`, "not really a key");
+Deno.symlinkSync(`${home}/.ssh`, `${workspace}/keys`);
+await agent("rg", ["-n", "aws_key", "."]);
+await agent("rm", ["keys/id_ed25519"]);
+await agent("rm", ["-rf", "/"]);
+await agent("chmod", ["o+w", "notes.txt"]);
+await agent("rm", ["notes.txt"]);
+
 step("Every decision above is in the tamper-evident ledger", "The last few, and the totals:");
 await wt(["tail", "-n", "5"]);
 await wt(["stats"]);
