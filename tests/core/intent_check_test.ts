@@ -1,20 +1,10 @@
 import { equal } from "node:assert/strict";
 import fc from "fast-check";
 import { checkIntent } from "../../core/intent_check.ts";
-import { DOMAINS } from "../../core/intent.ts";
+import { DOMAINS, RESOURCE_FIELD } from "../../core/intent.ts";
 import { IntentSchema } from "../../core/intent_schema.ts";
 
-const RESOURCE: Record<string, string> = {
-  filesystem: "path",
-  ssh: "host",
-  kubernetes: "resource",
-  search: "path",
-  command: "command",
-  http: "url",
-  permission: "value",
-  process: "command",
-  instruction: "text",
-};
+const RESOURCE: Record<string, string> = RESOURCE_FIELD;
 
 /** Valid intents... */
 const validIntent = fc.constantFrom(...DOMAINS).chain((domain) =>
