@@ -24,11 +24,17 @@ Usage:
   wt check [--json] -            read one intent as JSON from stdin
   wt check [--json] '{...}'      one intent as inline JSON
   wt check --batch               JSONL intents on stdin, JSONL decisions on stdout
+  wt check --shell 'LINE'        decide a shell command line, part by part
 
 An intent is {"identity", "domain", "operation", "target", "context"} (the ledger's nested
 {"identity", "intent": {...}} shape works too); missing identity and context come from the
 environment (WATCHTOWER_PRINCIPAL, WATCHTOWER_PURPOSE, WATCHTOWER_SESSION, the current directory).
-In --batch mode a line may carry an "id", echoed back.
+In --batch mode a line may carry an "id", echoed back; a line {"shell": "LINE", "cwd": DIR}
+decides a shell command line (docs/command-guard.md).
+
+--shell decides every program the line would run, every file it names and whatever the
+analysis could not see through; the line's verdict is the most restrictive part's (--json
+shows every part). An unparsable line is denied.
 
 Target flags:
   --path P, --url U, --command C, --host H, --text T, --method M   common target fields
@@ -69,6 +75,7 @@ const FLAGS: Record<string, FlagSpec> = {
   tool: { type: "string" },
   cwd: { type: "string" },
   "dry-run": { type: "boolean" },
+  shell: { type: "string" },
 };
 
 /** Runs `wt check`. */
@@ -80,8 +87,17 @@ export async function runCheck(argv: readonly string[]): Promise<number> {
   }
   const env = cliEnvironment();
   const defaults = defaultsFrom(env, args);
+  const shell = stringFlag(args, "shell");
+  if (
+    shell !== undefined &&
+    (args.flags.batch || args.positionals.length > 0 || stringFlag(args, "domain") !== undefined)
+  ) {
+    throw usage("--shell takes one line: give no intent, --domain or --batch with it");
+  }
   // Read the intent before loading the policy: bad input is reported as such.
-  const intent = args.flags.batch ? undefined : await readIntent(args, defaults);
+  const intent = args.flags.batch || shell !== undefined
+    ? undefined
+    : await readIntent(args, defaults);
   let guard: Guard;
   try {
     guard = createGuard(await loadCliPolicy(env, args));
@@ -99,7 +115,16 @@ export async function runCheck(argv: readonly string[]): Promise<number> {
       segmentBytes,
       ...(args.flags.batch ? { digest: (await import("./native_digest.ts")).bestDigest() } : {}),
     });
-  if (args.flags.batch) return await runBatch(guard, defaults, ledger);
+  if (args.flags.batch) return await runBatch(guard, defaults, ledger, env);
+  if (shell !== undefined) {
+    return (await import("./check_shell.ts")).checkShell(shell, {
+      guard,
+      env,
+      defaults,
+      ledger,
+      json: args.flags.json === true,
+    });
+  }
   let decision = guard.decide(intent!, sessionOf(intent!));
   let recorded: Appended | undefined;
   if (ledger) {
@@ -235,14 +260,20 @@ async function runBatch(
   guard: Guard,
   defaults: IntentDefaults,
   ledger: Ledger | undefined,
+  env: WatchtowerEnvironment,
 ): Promise<number> {
   const output = new BatchOutput();
   let failures = 0;
+  let shell: ShellBatch | undefined;
   for await (const lines of readLines(Deno.stdin.readable, MAX_LINE)) {
+    // Shell lines need the command guard: loaded once, when the first may have come.
+    if (!shell && lines.some((line) => "bytes" in line && mentionsShell(line.bytes))) {
+      shell = { module: await import("./check_shell.ts"), guard, env, defaults };
+    }
     // One group commit per chunk of input: one lock and one fdatasync for many decisions.
     const answers: BatchAnswer[] = [];
     for (const line of lines) {
-      const answer = decideLine(guard, defaults, line);
+      const answer = decideLine(guard, defaults, line, shell);
       if (answer === undefined) continue;
       if ("error" in answer.fields) failures++;
       answers.push(answer);
@@ -258,27 +289,80 @@ async function runBatch(
 interface BatchAnswer {
   fields: Record<string, unknown>;
   record?: { intent: Intent; decision: GuardDecision };
+  /** A shell line: its parts are recorded in order and its fields built after. */
+  shell?: { answer: ShellAnswer; module: ShellModule; base: Record<string, unknown> };
+}
+
+type ShellModule = typeof import("./check_shell.ts");
+type ShellAnswer = import("./check_shell.ts").ShellAnswer;
+interface ShellBatch {
+  module: ShellModule;
+  guard: Guard;
+  env: WatchtowerEnvironment;
+  defaults: IntentDefaults;
+}
+
+const SHELL_KEY = new TextEncoder().encode('"shell"');
+
+function mentionsShell(bytes: Uint8Array): boolean {
+  outer: for (
+    let i = bytes.indexOf(SHELL_KEY[0]!);
+    i >= 0;
+    i = bytes.indexOf(SHELL_KEY[0]!, i + 1)
+  ) {
+    for (let j = 1; j < SHELL_KEY.length; j++) if (bytes[i + j] !== SHELL_KEY[j]) continue outer;
+    return true;
+  }
+  return false;
 }
 
 function recordAnswers(ledger: Ledger | undefined, answers: BatchAnswer[]): void {
-  const toRecord = answers.filter((answer) => answer.record);
-  if (!ledger || toRecord.length === 0) return;
+  const toRecord = answers.filter((answer) => answer.record || answer.shell);
+  const finish = () => {
+    for (const { shell, fields } of toRecord) {
+      if (shell) Object.assign(fields, shell.base, shell.module.batchFields(shell.answer));
+    }
+  };
+  if (!ledger || toRecord.length === 0) return finish();
   try {
     const appended = ledger.appendSync(
-      toRecord.map((answer) => decisionRecord(answer.record!.intent, answer.record!.decision)),
+      toRecord.flatMap((answer) =>
+        answer.shell
+          ? answer.shell.answer.decided.parts.map((part) =>
+            decisionRecord(part.intent, part.decision)
+          )
+          : [decisionRecord(answer.record!.intent, answer.record!.decision)]
+      ),
     );
-    toRecord.forEach((answer, i) => {
-      answer.fields.ledger = { seq: appended[i]!.seq, hash: appended[i]!.hash };
-    });
+    let next = 0;
+    for (const answer of toRecord) {
+      if (answer.shell) {
+        const count = answer.shell.answer.decided.parts.length;
+        answer.shell.module.attachRecorded(answer.shell.answer, appended.slice(next, next + count));
+        next += count;
+      } else {
+        answer.fields.ledger = { seq: appended[next]!.seq, hash: appended[next]!.hash };
+        next++;
+      }
+    }
   } catch (error) {
-    for (const answer of toRecord) answer.fields.decision = unrecordedDecision(error);
+    for (const answer of toRecord) {
+      if (answer.shell) answer.shell.module.failRecorded(answer.shell.answer, error);
+      else answer.fields.decision = unrecordedDecision(error);
+    }
   }
+  finish();
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Decides one batch line: its answer, or undefined for a blank line. */
-function decideLine(guard: Guard, defaults: IntentDefaults, line: Line): BatchAnswer | undefined {
+function decideLine(
+  guard: Guard,
+  defaults: IntentDefaults,
+  line: Line,
+  shell: ShellBatch | undefined,
+): BatchAnswer | undefined {
   if ("tooLong" in line) {
     return { fields: { line: line.number, error: `line is longer than ${MAX_LINE} bytes` } };
   }
@@ -297,6 +381,10 @@ function decideLine(guard: Guard, defaults: IntentDefaults, line: Line): BatchAn
     if (value !== null && typeof value === "object" && !Array.isArray(value) && "id" in value) {
       ({ id } = value as { id: unknown });
       delete (value as { id?: unknown }).id;
+    }
+    if (shell && value !== null && typeof value === "object" && "shell" in value) {
+      const answer = shell.module.decideBatchShell(value as Record<string, unknown>, shell);
+      return { fields: fields({}), shell: { answer, module: shell.module, base: fields({}) } };
     }
     const intent = parseIntent(value, defaults);
     const decision = guard.decide(intent, sessionOf(intent));

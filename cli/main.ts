@@ -108,6 +108,17 @@ const COMMANDS: Record<string, Command> = {
     run: async (argv) => await (await import("./alert.ts")).runAlert(argv),
     needs: ["run"],
   },
+  exec: {
+    summary: "decide a program and its arguments, then run it (wt exec -- PROG ARGS...)",
+    run: async (argv) => await (await import("./exec.ts")).runExec(argv),
+    // ffi only while deciding (file capabilities for GTFOBins), revoked before the program runs.
+    needs: ["run", "ffi"],
+  },
+  sh: {
+    summary: "a guarded shell: decide a command line, then run it (wt sh -c 'LINE')",
+    run: async (argv) => await (await import("./sh.ts")).runSh(argv),
+    needs: ["run", "ffi"],
+  },
   gtfo: {
     summary: "GTFOBins: list the database, scan the ledger, or monitor it live",
     run: async (argv) => await (await import("./gtfo.ts")).runGtfo(argv),

@@ -190,7 +190,7 @@ policies:
 
   - name: deny-privilege-and-remote-code
     priority: 700
-    match: { domain: command, command: ["sudo *", "su", "su *", "doas *", "curl *|*sh*", "wget *|*sh*", "rm -rf /", "rm -rf /*", "rm -rf ~*"] }
+    match: { domain: command, command: ["sudo *", "su", "su *", "doas *", "curl *|*sh*", "wget *|*sh*", "rm -rf /", 'rm -rf /\\*', "rm -rf ~*"] }
     action: deny
     risk_level: critical
     reason: Privilege escalation, piping downloads into a shell and wiping the system are blocked

@@ -6,6 +6,10 @@
 import { WatchtowerError } from "../errors.ts";
 import { type CompiledPolicy, compilePolicy, needsRegex } from "./compile.ts";
 import { BUILTIN_LABEL, BUILTIN_RULES_YAML } from "./builtin_rules.ts";
+import {
+  BUILTIN_COMMAND_RULES_LABEL,
+  BUILTIN_COMMAND_RULES_YAML,
+} from "./builtin_command_rules.ts";
 import { DEFAULT_POLICY_YAML } from "./default_policy.ts";
 import { checkExamples } from "./examples.ts";
 import { loadRegexCompiler } from "./expr/mod.ts";
@@ -120,9 +124,13 @@ export function resolveLayers(options: LoadOptions): PolicyLayer[] {
   return layers;
 }
 
-/** The built-in rules layer (always first). */
+/** The built-in rules layer (always first): the GTFOBins rules, then the command guard's. */
 export function builtinLayer(): PolicyLayer {
-  return layerFromDocument(parseDocument(BUILTIN_RULES_YAML, BUILTIN_LABEL));
+  const layer = layerFromDocument(parseDocument(BUILTIN_RULES_YAML, BUILTIN_LABEL));
+  const commands = layerFromDocument(
+    parseDocument(BUILTIN_COMMAND_RULES_YAML, BUILTIN_COMMAND_RULES_LABEL),
+  );
+  return { ...layer, rules: [...layer.rules, ...commands.rules] };
 }
 
 /** Reads profile `name` from the first directory that has it. */

@@ -29,7 +29,7 @@ await attempt("write", () => Deno.writeTextFile(Deno.args[0] + "/probe-write", "
 console.log(JSON.stringify(results));
 `;
 
-Deno.test("the wt permission set allows file access, its variables, sh and the network, nothing else", async () => {
+Deno.test("the wt permission set allows file access, its variables, programs and the network, nothing else", async () => {
   const { home, env } = sandbox();
   Deno.writeTextFileSync(`${home}/probe-read`, "x");
   const probe = `${home}/probe.js`;
@@ -46,13 +46,13 @@ Deno.test("the wt permission set allows file access, its variables, sh and the n
   ], { env });
   equal(result.code, 0, result.stderr);
   deepEqual(JSON.parse(result.stdout), {
-    run: "denied",
+    run: "allowed",
     "run-sh": "allowed",
     net: "allowed",
     ffi: "allowed",
     libcrypto: "allowed",
     "ffi-other": "denied",
-    "env-PATH": "denied",
+    "env-PATH": "allowed",
     "env-WATCHTOWER_DIR": "allowed",
     sys: "denied",
     read: "allowed",
@@ -89,7 +89,11 @@ Deno.test("every wt command that does not need them runs with run and net revoke
   equal(outcome.read, "allowed");
   const source = Deno.readTextFileSync(`${REPO}/cli/main.ts`);
   const needing = [...source.matchAll(/needs: \[([^\]]*)\]/g)].length;
-  equal(needing, 6, "only check, verify, checkpoint, prove, clean and alert keep run, net or ffi");
+  equal(
+    needing,
+    8,
+    "only check, verify, checkpoint, prove, clean, alert, exec and sh keep run, net or ffi",
+  );
 });
 
 Deno.test("deno task install writes launchers that run wt with its own set and without the broker", async () => {

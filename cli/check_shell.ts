@@ -1,0 +1,160 @@
+/**
+ * `wt check --shell LINE` and the `{"shell": "…"}` lines of `wt check --batch`: a shell line is
+ * decided part by part (core/shell_guard) and answered as one decision with every part's.
+ * Loaded only when a shell line comes.
+ * @module
+ */
+import type { WatchtowerEnvironment } from "../core/config.ts";
+import { WatchtowerError } from "../core/errors.ts";
+import type { Guard, GuardDecision } from "../core/guard.ts";
+import type { Intent } from "../core/intent.ts";
+import type { IntentDefaults } from "../core/intent_parse.ts";
+import { unrecordedDecision } from "../core/ledger/records.ts";
+import type { Appended, Ledger } from "../core/ledger/writer.ts";
+import {
+  combine,
+  decideLine,
+  describePart,
+  type LineDecision,
+  recordLine,
+} from "../core/shell_guard/mod.ts";
+import { exitForVerdict } from "./exit.ts";
+import { out, paint, paintVerdict, printJson } from "./output.ts";
+
+/** What deciding a line needs from `wt check`. */
+export interface ShellCheckContext {
+  guard: Guard;
+  env: WatchtowerEnvironment;
+  defaults: IntentDefaults;
+  ledger: Ledger | undefined;
+  json: boolean;
+}
+
+/** The environment a line's intents get: the process's, with the identity flags applied. */
+export function lineEnvironment(
+  env: WatchtowerEnvironment,
+  defaults: IntentDefaults,
+  cwd?: string,
+): WatchtowerEnvironment {
+  return {
+    ...env,
+    principal: defaults.principal,
+    capabilities: [...(defaults.capabilities ?? env.capabilities)],
+    purpose: defaults.purpose,
+    session: defaults.session,
+    cwd: cwd ?? defaults.cwd ?? env.cwd,
+  };
+}
+
+/** Decides, records and prints one line; returns the exit code. */
+export function checkShell(line: string, context: ShellCheckContext): number {
+  const decided = recordLine(
+    context.ledger,
+    decideLine(line, {
+      guard: context.guard,
+      env: lineEnvironment(context.env, context.defaults),
+      tool: context.defaults.tool ?? "wt-check",
+      session: sessionOf(context.defaults.session),
+    }),
+  );
+  if (context.json) printJson(lineJson(decided));
+  else out(`${describeLine(decided)}\n`);
+  return exitForVerdict(decided.verdict);
+}
+
+function sessionOf(session: string | undefined) {
+  return session !== undefined ? { id: session, zone: "SAFE" as const } : undefined;
+}
+
+/** The JSON answer for a line: its verdict, the deciding decision and every part's. */
+export function lineJson(decided: LineDecision): Record<string, unknown> {
+  return {
+    shell: decided.line,
+    verdict: decided.verdict,
+    parsed: decided.parsed,
+    decision: decided.decision,
+    parts: decided.parts.map((part) => ({
+      kind: part.kind,
+      intent: part.intent,
+      decision: part.decision,
+      ledger: part.seq !== undefined ? { seq: part.seq, hash: part.hash } : null,
+    })),
+  };
+}
+
+/** The line's verdict and reason, then one line per part when there are several. */
+export function describeLine(decided: LineDecision): string {
+  const { decision } = decided;
+  const verdict = decision.mode === "observe"
+    ? `${paint("dim", "OBSERVE")} (would ${paintVerdict(decision.verdict)})`
+    : paintVerdict(decided.verdict);
+  const part = decided.parts[decided.deciding];
+  const where = part && decided.parts.length > 1 ? ` [in: ${describePart(part)}]` : "";
+  const lines = [`${verdict} shell ${decided.line} — ${decision.detail}${where}`];
+  if (decided.parts.length > 1) {
+    for (const each of decided.parts) lines.push(`  ${describeIntent(each.intent, each.decision)}`);
+  }
+  return lines.join("\n");
+}
+
+function describeIntent(intent: Intent, decision: GuardDecision): string {
+  const resource = String(intent.target.command ?? intent.target.path ?? "");
+  const risk = paint("dim", `risk ${decision.risk_score} ${decision.risk_level}`);
+  return `${
+    paintVerdict(decision.verdict)
+  } ${intent.domain} ${intent.operation} ${resource} — ${decision.detail} (${risk})`;
+}
+
+/** A `{"shell": "…"}` batch line, decided and waiting to be recorded. */
+export interface ShellAnswer {
+  decided: LineDecision;
+}
+
+/**
+ * Decides a batch line `{"shell": LINE, "cwd"?: DIR}` (`id` already taken out); throws an
+ * `invalid_intent` error for any other shape.
+ */
+export function decideBatchShell(
+  value: Record<string, unknown>,
+  context: Omit<ShellCheckContext, "ledger" | "json">,
+): ShellAnswer {
+  for (const key of Object.keys(value)) {
+    if (key !== "shell" && key !== "cwd") {
+      throw new WatchtowerError("invalid_intent", `a shell line takes shell and cwd, not '${key}'`);
+    }
+  }
+  if (typeof value.shell !== "string") {
+    throw new WatchtowerError("invalid_intent", "shell: expected the command line as a string");
+  }
+  if (value.cwd !== undefined && (typeof value.cwd !== "string" || !value.cwd.startsWith("/"))) {
+    throw new WatchtowerError("invalid_intent", "cwd: expected an absolute directory");
+  }
+  const decided = decideLine(value.shell, {
+    guard: context.guard,
+    env: lineEnvironment(context.env, context.defaults, value.cwd as string | undefined),
+    tool: context.defaults.tool ?? "wt-check",
+    session: sessionOf(context.defaults.session),
+  });
+  return { decided };
+}
+
+/** The batch output fields of a line (after recording). */
+export function batchFields(answer: ShellAnswer): Record<string, unknown> {
+  const { shell: _, ...fields } = lineJson(answer.decided);
+  return fields;
+}
+
+/** Attaches what the ledger returned for a line's parts, in order. */
+export function attachRecorded(answer: ShellAnswer, appended: readonly Appended[]): void {
+  answer.decided.parts.forEach((part, i) => {
+    part.seq = appended[i]!.seq;
+    part.hash = appended[i]!.hash;
+  });
+}
+
+/** The line when its parts could not be recorded: every part denied. */
+export function failRecorded(answer: ShellAnswer, error: unknown): void {
+  const { decided } = answer;
+  const parts = decided.parts.map((part) => ({ ...part, decision: unrecordedDecision(error) }));
+  answer.decided = combine(decided.line, parts, { parsed: decided.parsed });
+}
