@@ -3,7 +3,7 @@
  * `--batch`), `wt sh` and `wt exec`, as an agent runs them.
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { REPO, sandbox, wt } from "./_wt.ts";
+import { sandbox, wt } from "./_wt.ts";
 
 /** A sandbox whose workspace exists (the line runs there). */
 function project() {
