@@ -4,13 +4,12 @@
  * then run it without a shell, with a clean environment, passing its exit code on.
  * @module
  */
-import { Ledger } from "../core/ledger/writer.ts";
-import { decideArgv, recordLine, refusal, runLine } from "../core/shell_guard/mod.ts";
+import { decideArgv } from "../core/shell_guard/mod.ts";
 import { type FlagSpec, parseArgs, usage } from "./args.ts";
-import { cliEnvironment, loadCliPolicy, POLICY_FLAGS, readEnv } from "./context.ts";
-import { EXIT, exitForVerdict } from "./exit.ts";
-import { createGuard } from "./guard.ts";
-import { err, out } from "./output.ts";
+import { POLICY_FLAGS, readEnv } from "./context.ts";
+import { EXIT } from "./exit.ts";
+import { guardedRun } from "./guarded_run.ts";
+import { out } from "./output.ts";
 
 /** Help text. */
 export const EXEC_USAGE = `wt exec — decide a program and its arguments, then run it (no shell)
@@ -60,38 +59,17 @@ export async function runExec(argv: readonly string[]): Promise<number> {
   if (command.length === 0 || command[0] === "") {
     throw usage("give the program to run: wt exec -- PROG [ARGS...]");
   }
-  const env = cliEnvironment();
-  const policy = await loadCliPolicy(env, args);
-  const guard = createGuard(policy);
-  const { sync, segmentBytes } = policy.settings.ledger;
-  const ledger = new Ledger(env.stateDir, { sync, segmentBytes });
-  const session = env.session !== undefined
-    ? { id: env.session, zone: "SAFE" as const }
-    : undefined;
-  const decided = recordLine(ledger, decideArgv(command, { guard, env, tool: "wt-exec", session }));
-  if (decided.verdict === "deny" || decided.verdict === "escalate") {
-    err(`wt exec: ${refusal(decided)}`);
-    return exitForVerdict(decided.verdict);
-  }
-  // Decided and recorded: the program needs nothing of ours but the right to start.
-  Deno.permissions.revokeSync({ name: "ffi" });
   const childEnv: Record<string, string> = { PATH: readEnv("PATH") || SYSTEM_PATH };
   for (const name of EXEC_ENV) {
     const value = readEnv(name);
     if (value !== undefined) childEnv[name] = value;
   }
-  const result = await runLine(decided, {
-    ledger,
-    tool: "wt-exec",
+  return await guardedRun("wt-exec", args, (options) => decideArgv(command, options), {
     program: command[0]!,
     args: command.slice(1),
     env: childEnv,
     stdin: "inherit",
-    io: { stdout: writeAll(Deno.stdout), stderr: writeAll(Deno.stderr) },
-    redactor: async () => new (await import("../core/redact.ts")).StreamRedactor(),
   });
-  if (result.message) err(`wt exec: ${result.message}`);
-  return result.exitCode;
 }
 
 /** Our options, and the command after `--` (or from the first word that is not an option). */
@@ -105,12 +83,4 @@ export function splitCommand(argv: readonly string[]): [string[], string[]] {
     i += FLAGS[name]?.type === "string" ? 2 : 1;
   }
   return [[...argv], []];
-}
-
-/** A sink that writes every byte to `stream`. */
-export function writeAll(stream: { writeSync(p: Uint8Array): number }) {
-  return (bytes: Uint8Array) => {
-    let offset = 0;
-    while (offset < bytes.length) offset += stream.writeSync(bytes.subarray(offset));
-  };
 }

@@ -17,7 +17,8 @@ export function err(text: string): void {
   writeAll(Deno.stderr, encoder.encode(text.endsWith("\n") ? text : `${text}\n`));
 }
 
-function writeAll(stream: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void {
+/** Writes every byte of `bytes` to `stream` (a sync write may take only part). */
+export function writeAll(stream: { writeSync(p: Uint8Array): number }, bytes: Uint8Array): void {
   let offset = 0;
   while (offset < bytes.length) offset += stream.writeSync(bytes.subarray(offset));
 }

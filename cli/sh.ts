@@ -6,14 +6,12 @@
  * @module
  */
 import { WatchtowerError } from "../core/errors.ts";
-import { Ledger } from "../core/ledger/writer.ts";
-import { decideLine, recordLine, refusal, runLine } from "../core/shell_guard/mod.ts";
+import { decideLine } from "../core/shell_guard/mod.ts";
 import { type FlagSpec, parseArgs, usage } from "./args.ts";
-import { cliEnvironment, loadCliPolicy, POLICY_FLAGS } from "./context.ts";
-import { writeAll } from "./exec.ts";
-import { EXIT, exitForVerdict } from "./exit.ts";
-import { createGuard } from "./guard.ts";
-import { err, out } from "./output.ts";
+import { POLICY_FLAGS } from "./context.ts";
+import { EXIT } from "./exit.ts";
+import { guardedRun } from "./guarded_run.ts";
+import { out } from "./output.ts";
 
 /** Help text. */
 export const SH_USAGE = `wt sh — a guarded shell: decide a command line, then run it with /bin/sh
@@ -116,33 +114,12 @@ export async function runSh(argv: readonly string[]): Promise<number> {
   }
   const line = request.line ?? await readScript();
   const args = parseArgs(request.policyArgs, POLICY_ONLY);
-  const env = cliEnvironment();
-  const policy = await loadCliPolicy(env, args);
-  const guard = createGuard(policy);
-  const { sync, segmentBytes } = policy.settings.ledger;
-  const ledger = new Ledger(env.stateDir, { sync, segmentBytes });
-  const session = env.session !== undefined
-    ? { id: env.session, zone: "SAFE" as const }
-    : undefined;
-  const decided = recordLine(ledger, decideLine(line, { guard, env, tool: "wt-sh", session }));
-  if (decided.verdict === "deny" || decided.verdict === "escalate") {
-    err(`wt sh: ${refusal(decided)}`);
-    return exitForVerdict(decided.verdict);
-  }
-  // Decided and recorded: the shell needs nothing of ours but the right to start.
-  Deno.permissions.revokeSync({ name: "ffi" });
-  const result = await runLine(decided, {
-    ledger,
-    tool: "wt-sh",
+  return await guardedRun("wt-sh", args, (options) => decideLine(line, options), {
     program: shellProgram(),
     args: [...request.shellOptions, "-c", line, ...request.rest],
     env: "inherit",
     stdin: request.line === undefined ? "null" : "inherit",
-    io: { stdout: writeAll(Deno.stdout), stderr: writeAll(Deno.stderr) },
-    redactor: async () => new (await import("../core/redact.ts")).StreamRedactor(),
   });
-  if (result.message) err(`wt sh: ${result.message}`);
-  return result.exitCode;
 }
 
 /**
