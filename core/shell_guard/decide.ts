@@ -30,7 +30,7 @@ export interface LineDecision {
   verdict: Verdict;
   /** The decision that gave the verdict. */
   decision: GuardDecision;
-  /** Index in `parts` of the part that gave it (-1: the line itself, when it cannot be read). */
+  /** Index in `parts` of the part that gave it (for an unreadable line, the finding that says so; -1 if none). */
   deciding: number;
   parts: DecidedPart[];
   parsed: boolean;
@@ -48,6 +48,14 @@ export interface DecideLineOptions {
 
 /** The refusal of a line the analysis could not read, which no policy or mode lifts. */
 const UNREADABLE = "the command line cannot be parsed, so it is never run";
+
+/** Findings that mean the analysis did not read the whole line. */
+const UNREADABLE_FINDINGS: ReadonlySet<string> = new Set([
+  "unparsable",
+  "too-long",
+  "too-deep",
+  "binary",
+]);
 
 /**
  * Decides an analysed line.
@@ -105,9 +113,16 @@ export function combine(
   }
   const top = parts[deciding]?.decision ?? failClosed("invalid_intent", "no parts");
   if (!parsed && effectiveVerdict(top) !== "deny") {
-    // Deny by construction: bash may read the line otherwise than the analysis did.
+    // Deny by construction: bash may read the line otherwise than the analysis did. The parts
+    // saying why the line cannot be read carry the refusal, so the ledger records what applied.
     const decision = failClosed("builtin_refusal", UNREADABLE);
-    return { line, verdict: "deny", decision, deciding: -1, parts, parsed };
+    const refused = parts.map((part) =>
+      part.kind === "finding" && UNREADABLE_FINDINGS.has(String(part.intent.target.finding))
+        ? { ...part, decision }
+        : part
+    );
+    const at = refused.findIndex((part) => part.decision === decision);
+    return { line, verdict: "deny", decision, deciding: at, parts: refused, parsed };
   }
   return { line, verdict: effectiveVerdict(top), decision: top, deciding, parts, parsed };
 }

@@ -6,6 +6,7 @@ import { Guard } from "../../core/guard.ts";
 import { parseDocument } from "../../core/policy/source.ts";
 import { DEFAULT_POLICY_YAML, loadPolicyFromText } from "../../core/policy/mod.ts";
 import { Ledger } from "../../core/ledger/writer.ts";
+import { readEntries } from "../../core/ledger/reader.ts";
 import type { ShellAnalysis, ShellCommand } from "../../core/shell/mod.ts";
 import {
   decideAnalysis,
@@ -337,7 +338,17 @@ Deno.test("an unparsable line is denied even in observe mode and with its rule r
   const decided = decideLine("echo $((", { guard: lenient, env, tool: "test" });
   equal(decided.verdict, "deny");
   equal(decided.decision.reason, "builtin_refusal");
-  equal(decided.deciding, -1);
+  // The refusal that applied is what the ledger shows, not the lenient policy's verdict.
+  const part = decided.parts[decided.deciding]!;
+  equal(part.kind, "finding");
+  equal(part.intent.target.finding, "unparsable");
+  equal(part.decision.reason, "builtin_refusal");
+  const stateDir = Deno.makeTempDirSync();
+  recordLine(new Ledger(stateDir), decided);
+  const recorded = [...readEntries(stateDir)].map((entry) =>
+    "decision" in entry.data ? entry.data.decision : undefined
+  );
+  ok(recorded.some((d) => d?.reason === "builtin_refusal" && d.verdict === "deny"));
   // Observe mode: a parsed line's denial is recorded as what would have happened, not enforced.
   equal(decideLine("sudo id", { guard: lenient, env, tool: "test" }).verdict, "shadow");
 });
