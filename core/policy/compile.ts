@@ -71,8 +71,9 @@ export interface CompileOptions {
   /** Needed when a condition calls `regex()` or a profile has authority boundaries. */
   regex?: RegexCompiler;
   /**
-   * Compile each condition when a rule first needs it, not now: for policies already validated
-   * (the policy cache), where most rules never apply to one short-lived process's intents.
+   * Compile each condition and glob when a rule first needs it, not now: for policies already
+   * validated (the policy cache), where most rules never apply to one short-lived process's
+   * intents. A late compile error throws from the match, which the guard turns into a denial.
    */
   lazyConditions?: boolean;
 }
@@ -115,11 +116,12 @@ export function compilePolicy(merged: MergedPolicy, options: CompileOptions): Co
       level: entry.level,
       weight,
       domains: entry.domains ? new Set(entry.domains) : undefined,
-      glob: globOrThrow(
+      glob: globFor(
         fillVars(entry.pattern, options.vars, { glob: true }),
         {},
         entry.origin,
         "pattern",
+        options.lazyConditions === true,
       ),
     };
   });
@@ -180,20 +182,42 @@ function globOrThrow(
   }
 }
 
+/** `globOrThrow`, now or (`lazy`) on the first test. */
+function globFor(
+  pattern: string | undefined,
+  options: { path?: boolean; ignoreCase?: boolean },
+  origin: RuleOrigin,
+  field: string,
+  lazy: boolean,
+): Glob {
+  if (!lazy || pattern === undefined) return globOrThrow(pattern, options, origin, field);
+  let glob: Glob | undefined;
+  return {
+    pattern,
+    test: (text) => (glob ??= globOrThrow(pattern, options, origin, field)).test(text),
+  };
+}
+
 const list = (value: string | string[] | undefined): string[] | undefined =>
   value === undefined ? undefined : Array.isArray(value) ? value : [value];
 
 type Matcher = (intent: PreparedIntent) => boolean;
 
-function compileMatch(match: MatchSpec, vars: PolicyVars, origin: RuleOrigin): Matcher[] {
+function compileMatch(
+  match: MatchSpec,
+  vars: PolicyVars,
+  origin: RuleOrigin,
+  lazy: boolean,
+): Matcher[] {
   const matchers: Matcher[] = [];
   const globs = (key: keyof MatchSpec, options: { path?: boolean; ignoreCase?: boolean } = {}) =>
     list(match[key] as string | string[] | undefined)?.map((pattern) =>
-      globOrThrow(
+      globFor(
         options.path ? fillVars(pattern, vars, { glob: true }) : pattern,
         options,
         origin,
         `match.${key}`,
+        lazy,
       )
     );
   const any = (patterns: Glob[], value: string) => patterns.some((glob) => glob.test(value));
@@ -244,7 +268,12 @@ function compileMatch(match: MatchSpec, vars: PolicyVars, origin: RuleOrigin): M
 function compileRule(definition: RuleDefinition, options: CompileOptions): CompiledRule {
   const { origin } = definition;
   const domainList = list(definition.match.domain) as Domain[] | undefined;
-  const matchers = compileMatch(definition.match, options.vars, origin);
+  const matchers = compileMatch(
+    definition.match,
+    options.vars,
+    origin,
+    options.lazyConditions === true,
+  );
   const compileIt = (): CompiledCondition | undefined => {
     if (definition.condition === undefined) return undefined;
     try {
@@ -280,7 +309,14 @@ function compileRule(definition: RuleDefinition, options: CompileOptions): Compi
   }
   const restrictive = definition.action === "deny" || definition.action === "escalate";
   const test = (intent: PreparedIntent): RuleOutcome => {
-    for (const matcher of matchers) if (!matcher(intent)) return false;
+    try {
+      for (const matcher of matchers) if (!matcher(intent)) return false;
+    } catch (error) {
+      // A lazy glob that does not compile (validated when cached, so unexpected): as a broken
+      // condition, it never widens access.
+      const message = error instanceof Error ? error.message : String(error);
+      return { error: `${restrictive ? "applied" : "skipped"}: ${message}` };
+    }
     if (text && !text(intent.resource)) return false;
     if (!compiled) {
       compiled = true;

@@ -146,3 +146,32 @@ Deno.test("lazy conditions compile on first use, and a broken one keeps failing 
     ok(typeof outcome === "object" && outcome.error.startsWith("applied: "));
   }
 });
+
+Deno.test("lazy globs compile on first use; a broken one never widens access", () => {
+  const text = `policies:
+  - { name: d, match: { path: '/x/**' }, action: deny }
+  - { name: a, match: { path: '/y/*' }, action: allow }
+`;
+  const lazy = compilePolicy(merged(text), { vars: {}, lazyConditions: true });
+  const [deny, allow] = lazy.rules;
+  const at = (path: string) => new PreparedIntent(intent("filesystem", { path }), {});
+  equal(deny!.test(at("/x/a/b")), true);
+  equal(deny!.test(at("/z")), false);
+  equal(allow!.test(at("/y/a")), true);
+  // Were a cached pattern broken, the deny rule applies and the allow rule is skipped.
+  const broken = compilePolicy(
+    {
+      ...lazy.merged,
+      rules: lazy.merged.rules.map((rule) => ({ ...rule, match: { path: "/x/[z-a]" } })),
+    },
+    { vars: {}, lazyConditions: true },
+  );
+  for (const rule of broken.rules) {
+    const outcome = rule.test(at("/x/a"));
+    ok(typeof outcome === "object", `${rule.name} reports the broken glob`);
+    ok(outcome.error.startsWith(rule.action === "deny" ? "applied: " : "skipped: "));
+    ok(outcome.error.includes("range z-a is backwards"));
+  }
+  // Compiled eagerly, the same pattern is refused at load.
+  throws(() => compilePolicy(broken.merged, { vars: {} }), /range z-a is backwards/);
+});
