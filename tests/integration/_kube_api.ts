@@ -119,7 +119,10 @@ function execStream(request: Request, argv: string[]): Response {
         },
       ),
     );
-    socket.close(1000);
+    // Close a moment after the status, not at once: kubectl stops reading at the close, and on
+    // a loaded machine that dropped data frames it had not yet dispatched (a flaky empty stdout).
+    const timer = setTimeout(() => socket.close(1000), 250);
+    socket.addEventListener("close", () => clearTimeout(timer));
   };
   socket.onerror = () => {};
   return response;
