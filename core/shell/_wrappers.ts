@@ -262,6 +262,7 @@ export function isWrapper(program: string): boolean {
 
 const SPECIAL = new Set([
   "find",
+  "git",
   "su",
   "runuser",
   "script",
@@ -285,6 +286,8 @@ export function unwrap(
   switch (program) {
     case "find":
       return findExec(args);
+    case "git":
+      return gitSettings(args);
     case "su":
     case "runuser":
       return su(program, args);
@@ -349,6 +352,84 @@ export function unwrap(
       return parallel(rest);
   }
   return argv(rest, "wrapper", s.env);
+}
+
+/**
+ * Git settings whose value git runs through the shell (`core.pager`, `alias.X` starting with `!`,
+ * `core.sshCommand`, filters, credential helpers, …); `core.fsmonitor` and `core.hooksPath`
+ * name programs git runs.
+ */
+const GIT_COMMAND_KEYS =
+  /^(core\.(pager|sshcommand|editor|askpass|fsmonitor)|pager\.[^.]+|sequence\.editor|diff\.external|diff\..+\.(textconv|command)|(diff|merge)tool\..+\.cmd|merge\..+\.driver|filter\..+\.(clean|smudge|process)|gpg(\..+)?\.program|credential(\..+)?\.helper|alias\..+|uploadpack\.packobjectshook|remote\..+\.(uploadpack|receivepack|vcs)|web\.browser|browser\..+\.cmd|man\..+\.cmd|sendemail\.(.+\.)?(smtpserver|tocmd|cccmd)|interactive\.difffilter)$/;
+
+/** Git's options before the subcommand that take a separate value. */
+const GIT_VALUED = new Set(["-C", "--git-dir", "--work-tree", "--namespace", "--super-prefix"]);
+
+/** `git config`'s options that take a separate value. */
+const GIT_CONFIG_VALUED = new Set(["-f", "--file", "--blob", "--type", "--default", "--comment"]);
+
+/**
+ * What git would run through the shell from settings on its command line: `git -c KEY=VALUE …`
+ * runs it now; `git config KEY VALUE` stores it for every later git command in the repository.
+ * Values git reads from elsewhere (`--config-env`) and a hooks directory are unknown.
+ */
+function gitSettings(args: Field[]): Inner[] {
+  const inners: Inner[] = [];
+  const setting = (key: string, value: Field) => {
+    const name = key.toLowerCase();
+    if (name === "core.hookspath") {
+      inners.push({
+        kind: "unknown",
+        detail: "git core.hooksPath: hooks from another directory run",
+      });
+      return;
+    }
+    if (!GIT_COMMAND_KEYS.test(name)) return;
+    let text = value.text;
+    if (name.startsWith("alias.") || name.includes("helper")) {
+      // `!cmd` is shell; otherwise a git subcommand (alias) or a helper named by git.
+      if (!text.startsWith("!")) return;
+      text = text.slice(1);
+    }
+    if (name === "core.fsmonitor" && /^(true|false|yes|no|on|off|0|1)?$/i.test(text)) return;
+    if (text.trim() === "") return;
+    inners.push({ kind: "shell", text: { ...value, text }, origin: "shell-string" });
+  };
+  let i = 0;
+  for (; i < args.length; i++) {
+    const word = args[i]!;
+    if (word.text === "-c" && i + 1 < args.length) {
+      const pair = args[++i]!;
+      const eq = pair.text.indexOf("=");
+      if (eq > 0) setting(pair.text.slice(0, eq), { ...pair, text: pair.text.slice(eq + 1) });
+      continue;
+    }
+    if (word.text === "--config-env" || word.text.startsWith("--config-env=")) {
+      if (word.text === "--config-env") i++;
+      inners.push({
+        kind: "unknown",
+        detail: "git --config-env: a setting comes from the environment",
+      });
+      continue;
+    }
+    if (GIT_VALUED.has(word.text)) {
+      i++;
+      continue;
+    }
+    if (!word.text.startsWith("-")) break;
+  }
+  if (args[i]?.text === "config") {
+    const positional: Field[] = [];
+    for (let j = i + 1; j < args.length; j++) {
+      const word = args[j]!;
+      if (GIT_CONFIG_VALUED.has(word.text)) j++;
+      else if (!word.text.startsWith("-")) positional.push(word);
+    }
+    // `git config set KEY VALUE` (git 2.46) and `git config KEY VALUE`.
+    const [key, value] = positional[0]?.text === "set" ? positional.slice(1) : positional;
+    if (key && value) setting(key.text, value);
+  }
+  return inners;
 }
 
 function su(program: string, args: Field[]): Inner[] {

