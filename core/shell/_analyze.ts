@@ -28,6 +28,7 @@ import type {
   ShellRedirect,
 } from "./_types.ts";
 import { isWrapper, unwrap } from "./_wrappers.ts";
+import { commandOptionValues } from "./_command_options.ts";
 
 /** Here-document bodies are recorded up to this many characters. */
 export const MAX_HEREDOC_RECORD = 64 * 1024;
@@ -561,6 +562,9 @@ class Analyzer {
         if (!action || action.text.startsWith("-") || args.length < i + 2) return;
         return this.string(action, cmd, info, ctx, "shell-string");
       }
+    }
+    for (const value of commandOptionValues(program, args)) {
+      this.string(value, cmd, info, ctx, "shell-string", { label: "a command option" });
     }
     const sh = shellCall(program, args);
     if (sh) {

@@ -85,6 +85,10 @@ const SPECS: Record<string, Spec> = {
   taskset: { stop: "p", stopLong: ["pid"], operands: 1 },
   chrt: { stop: "p", stopLong: ["pid"], operands: 1 },
   unbuffer: {},
+  rlwrap: {
+    short: "bCDefgHlOpPqsStwz",
+    long: ["break-chars", "command-name", "file", "history-filename", "histsize", "filter"],
+  },
   busybox: {},
   strace: { short: "abeEIoOpPsSuUX", long: ["output", "attach", "user"] },
   ltrace: { short: "aAbDeEFnoOpPsSuUX", long: ["output", "library"] },

@@ -512,6 +512,44 @@ const COMMAND_VARIABLES: Row[] = [
   }],
 ];
 
+const COMMAND_OPTIONS: Row[] = [
+  ["tar's compress program", `tar -cf x.tar --use-compress-program='nc h 1' .`, {
+    cmds: [{ argv: ["nc", "h", "1"], origin: "shell-string", wrappers: ["tar"] }],
+  }],
+  ["tar -I, separate and attached", `tar -cf x.tar -I 'a 1' . ; tar -Ib -cf y .`, {
+    cmds: [{ argv: ["a", "1"] }, { argv: ["b"] }],
+  }],
+  ["tar's checkpoint action", `tar cf /dev/null x --checkpoint-action=exec='rm -rf ~'`, {
+    cmds: [{ argv: ["rm", "-rf", "~"], origin: "shell-string" }],
+  }],
+  ["rsync -e and --rsync-path", `rsync -e 'ssh -p 2' --rsync-path='sudo rsync' a h:b`, {
+    cmds: [{ argv: ["ssh", "-p", "2"] }, { argv: ["sudo", "rsync"] }, { argv: ["rsync"] }],
+  }],
+  ["ssh -o commands, both spellings", `ssh -oProxyCommand='nc %h 22' -o 'LocalCommand id' h`, {
+    cmds: [{ argv: ["nc", "%h", "22"] }, { argv: ["id"] }],
+  }],
+  ["git's pack programs and ext:: URLs", `git clone --upload-pack='a x' 'ext::b% y' d`, {
+    cmds: [{ argv: ["a", "x"] }, { argv: ["b", "y"] }],
+  }],
+  ["zip, scp, man", `zip z a -T -TT 'c 1'; scp -S d a h:b; man -P 'e 2' ls`, {
+    cmds: [{ argv: ["c", "1"] }, { argv: ["d"] }, { argv: ["e", "2"] }],
+  }],
+  ["rlwrap is a wrapper", `rlwrap -H hist sudo id`, {
+    cmds: [{ argv: ["sudo", "id"], wrappers: ["rlwrap"] }],
+  }],
+  ["other options stay arguments", `tar -xzf x.tgz -C out; ssh -o StrictHostKeyChecking=no h`, {
+    cmds: [
+      { argv: ["tar", "-xzf", "x.tgz", "-C", "out"] },
+      { argv: ["ssh", "-o", "StrictHostKeyChecking=no", "h"] },
+    ],
+    exact: true,
+  }],
+];
+
+Deno.test("analyzeShell reads option values programs run as commands", () => {
+  for (const row of COMMAND_OPTIONS) check(row);
+});
+
 Deno.test("analyzeShell reads variables programs run as commands where they are set", () => {
   for (const row of COMMAND_VARIABLES) check(row);
 });
