@@ -343,6 +343,19 @@ class Analyzer {
     }
   }
 
+  /** A shell reading its script from stdin (`sh`, `bash /dev/stdin`, `. /dev/stdin`): known text is read. */
+  fromStdin(cmd: ShellCommand, info: Info, ctx: Ctx): void {
+    const text = info.stdinText;
+    if (!text) return;
+    const program = cmd.program;
+    const c = this.inside(cmd, info, ctx, "heredoc");
+    if (text.dynamic) {
+      this.finding("dynamic-command", `${text.label} fed to ${program} has expansions`, text.pos);
+      c.dynamic = [...c.dynamic, "shell string built at run time"];
+    }
+    this.source(text.text, c, text.pos, `${text.label} fed to ${program}`, text.dynamic);
+  }
+
   /** Remembers files this command writes with known text (`cat > x.sh <<EOF`, `tee`). */
   recordWrites(ran: Ran, own: readonly ShellRedirect[]): void {
     const tee = ran.cmd.program === "tee";
@@ -533,6 +546,7 @@ class Analyzer {
     switch (program) {
       case "source":
       case ".":
+        if (args[0] && STDIN_PATHS.has(args[0].text)) return this.fromStdin(cmd, info, ctx);
         if (args[0]) this.written(args[0].text, cmd, info, ctx, args[0].pos, false);
         return;
       case "alias":
@@ -575,20 +589,10 @@ class Analyzer {
           : undefined;
         return this.string(sh.command, cmd, info, ctx, "shell-string", { positional });
       }
-      if (sh.script) return this.written(sh.script.text, cmd, info, ctx, sh.script.pos, false);
-      const text = info.stdinText;
-      if (sh.readsStdin && text) {
-        const c = this.inside(cmd, info, ctx, "heredoc");
-        if (text.dynamic) {
-          this.finding(
-            "dynamic-command",
-            `${text.label} fed to ${program} has expansions`,
-            text.pos,
-          );
-          c.dynamic = [...c.dynamic, "shell string built at run time"];
-        }
-        this.source(text.text, c, text.pos, `${text.label} fed to ${program}`, text.dynamic);
+      if (sh.script && !STDIN_PATHS.has(sh.script.text)) {
+        return this.written(sh.script.text, cmd, info, ctx, sh.script.pos, false);
       }
+      if (sh.readsStdin || sh.script) this.fromStdin(cmd, info, ctx);
       return;
     }
     const interp = interpreterCall(program, args);
@@ -666,6 +670,9 @@ function basename(p: string): string {
 }
 
 const EXPORTING = new Set(["export", "declare", "typeset", "local", "readonly"]);
+
+/** Paths through which a shell reads its script from its own stdin. */
+const STDIN_PATHS: ReadonlySet<string> = new Set(["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"]);
 
 /** Environment variables programs run as commands (git, ssh, less, man, editors, browsers). */
 const COMMAND_VARIABLES: ReadonlySet<string> = new Set([

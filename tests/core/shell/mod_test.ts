@@ -546,6 +546,18 @@ const COMMAND_OPTIONS: Row[] = [
   }],
 ];
 
+Deno.test("analyzeShell reads a script a shell takes from /dev/stdin", () => {
+  check([". /dev/stdin", `. /dev/stdin <<< 'sudo id'`, {
+    cmds: [{ argv: ["sudo", "id"], origin: "heredoc" }],
+  }]);
+  check(["source /dev/fd/0", `echo 'rm -rf ~' | source /dev/fd/0`, {
+    cmds: [{ argv: ["rm", "-rf", "~"], origin: "heredoc" }],
+  }]);
+  check(["bash /proc/self/fd/0", `bash /proc/self/fd/0 <<EOF\nreboot\nEOF`, {
+    cmds: [{ argv: ["reboot"], origin: "heredoc" }],
+  }]);
+});
+
 Deno.test("analyzeShell reads option values programs run as commands", () => {
   for (const row of COMMAND_OPTIONS) check(row);
 });
