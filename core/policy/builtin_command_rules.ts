@@ -109,6 +109,7 @@ export const BUILTIN_COMMAND_RULES_YAML = `policies:
       'setpriv', 'chroot', 'nsenter', 'unshare', 'capsh')
       or any(w in ('sudo', 'su', 'doas', 'pkexec', 'runuser', 'run0', 'chroot', 'nsenter', 'unshare')
       for w in (target.wrappers or []))
+      or (target.program == 'machinectl' and any(a in ('shell', 'login') for a in target.argv))
     action: deny
     risk_level: critical
     audit: heavy
@@ -118,7 +119,10 @@ export const BUILTIN_COMMAND_RULES_YAML = `policies:
         - { target: { command: "sudo ls", argv: [sudo, ls], program: sudo } }
         - { target: { command: "ls", argv: [ls], program: ls, wrappers: [sudo] } }
         - { target: { command: "su -c id", argv: [su, -c, id], program: su } }
-      not_match: [{ target: { command: ls, argv: [ls], program: ls, wrappers: [env, timeout] } }]
+        - { target: { command: "machinectl shell root@", argv: [machinectl, shell, root@], program: machinectl } }
+      not_match:
+        - { target: { command: ls, argv: [ls], program: ls, wrappers: [env, timeout] } }
+        - { target: { command: "machinectl list", argv: [machinectl, list], program: machinectl } }
 
   - name: deny-remote-code-execution
     priority: 760

@@ -16,7 +16,12 @@ interface CommandOptions {
   prefixed?: Readonly<Record<string, string>>;
   /** `-o Key=Value` (ssh family): the keys whose value is a command, lower case. */
   sshKeys?: readonly string[];
+  /** Options whose value is the program's own command language, and the shell command in it. */
+  embedded?: { options: readonly string[]; command: (value: string) => string | undefined };
 }
+
+/** gdb runs `!CMD` and `shell CMD` through the shell. */
+const gdbShell = (value: string) => /^\s*(?:!|shell\s)([\s\S]*)$/.exec(value)?.[1];
 
 const SSH_KEYS = ["proxycommand", "localcommand", "knownhostscommand", "remotecommand"];
 
@@ -40,7 +45,16 @@ const TABLE: Readonly<Record<string, CommandOptions>> = {
   man: { long: ["pager", "html"], short: ["P", "H"] },
   git: { long: ["upload-pack", "receive-pack", "exec"] },
   rlwrap: { long: ["filter"], short: ["z"] },
+  gdb: {
+    embedded: {
+      options: ["-ex", "--ex", "-eval-command", "--eval-command", "-iex", "--iex"],
+      command: gdbShell,
+    },
+  },
 };
+
+/** less and more run `+CMD` at start; a `!` in it runs the rest through the shell. */
+const PAGERS = new Set(["less", "more"]);
 
 /**
  * The values of `args` that `program` runs as commands, each as the field to read as a shell
@@ -48,6 +62,12 @@ const TABLE: Readonly<Record<string, CommandOptions>> = {
  * (`-ICMD`), never inside a cluster of flags.
  */
 export function commandOptionValues(program: string, args: readonly Field[]): Field[] {
+  if (PAGERS.has(program)) {
+    return args.flatMap((f) => {
+      const bang = f.text.startsWith("+") ? f.text.indexOf("!") : -1;
+      return bang < 0 ? [] : [{ ...f, text: f.text.slice(bang + 1) }];
+    });
+  }
   const spec = TABLE[program];
   if (!spec) return [];
   const values: Field[] = [];
@@ -56,6 +76,16 @@ export function commandOptionValues(program: string, args: readonly Field[]): Fi
     const word = args[i]!;
     const text = word.text;
     if (text === "--") break;
+    if (spec.embedded) {
+      const eq = text.indexOf("=");
+      const name = eq > 0 ? text.slice(0, eq) : text;
+      if (spec.embedded.options.includes(name)) {
+        const value = eq > 0 ? { ...word, text: text.slice(eq + 1) } : args[++i];
+        const command = value && spec.embedded.command(value.text);
+        if (value && command !== undefined) take(value, command);
+        continue;
+      }
+    }
     if (text.startsWith("--")) {
       const eq = text.indexOf("=");
       const name = text.slice(2, eq < 0 ? undefined : eq);

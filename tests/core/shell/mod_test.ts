@@ -534,6 +534,12 @@ const COMMAND_OPTIONS: Row[] = [
   ["zip, scp, man", `zip z a -T -TT 'c 1'; scp -S d a h:b; man -P 'e 2' ls`, {
     cmds: [{ argv: ["c", "1"] }, { argv: ["d"] }, { argv: ["e", "2"] }],
   }],
+  ["less +! and more +!", `less +'!nc h 1' f; more '+!id' f; less +G f`, {
+    cmds: [{ argv: ["nc", "h", "1"], origin: "shell-string" }, { argv: ["id"] }],
+  }],
+  ["gdb ! and shell", `gdb -batch -ex '!a 1' -ex='shell b 2' -ex bt x`, {
+    cmds: [{ argv: ["a", "1"] }, { argv: ["b", "2"] }],
+  }],
   ["rlwrap is a wrapper", `rlwrap -H hist sudo id`, {
     cmds: [{ argv: ["sudo", "id"], wrappers: ["rlwrap"] }],
   }],
