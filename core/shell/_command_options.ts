@@ -71,7 +71,7 @@ export function commandOptionValues(program: string, args: readonly Field[]): Fi
   const spec = TABLE[program];
   if (!spec) return [];
   const values: Field[] = [];
-  const take = (field: Field, text: string) => values.push({ ...field, text });
+  const take = (field: Field, text = field.text) => values.push({ ...field, text });
   for (let i = 0; i < args.length; i++) {
     const word = args[i]!;
     const text = word.text;
@@ -94,7 +94,7 @@ export function commandOptionValues(program: string, args: readonly Field[]): Fi
         take(word, text.slice(eq + 1 + prefix.length));
       } else if (spec.long?.includes(name)) {
         if (eq > 0) take(word, text.slice(eq + 1));
-        else if (i + 1 < args.length) take(args[i + 1]!, args[++i]!.text);
+        else if (i + 1 < args.length) take(args[++i]!);
       }
       continue;
     }
@@ -115,7 +115,7 @@ export function commandOptionValues(program: string, args: readonly Field[]): Fi
     }
     for (const letter of spec.short ?? []) {
       if (text === `-${letter}` && i + 1 < args.length) {
-        take(args[i + 1]!, args[++i]!.text);
+        take(args[++i]!);
         break;
       }
       if (text.startsWith(`-${letter}`) && text.length > letter.length + 1) {
