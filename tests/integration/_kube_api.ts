@@ -96,7 +96,11 @@ function execute(argv: string[]): { stdout: string; stderr: string; code: number
 function execStream(request: Request, argv: string[]): Response {
   const { socket, response } = Deno.upgradeWebSocket(request, { protocol: "v5.channel.k8s.io" });
   socket.binaryType = "arraybuffer";
-  socket.onopen = () => {
+  // Answer a moment after the upgrade, as a real container's process does: kubectl starts its
+  // frame reader before it registers its streams, and frames that arrive in between are dropped
+  // ("unknown stream id"), which on a loaded machine gave a flaky empty stdout.
+  socket.onopen = () => setTimeout(answerExec, 100);
+  const answerExec = () => {
     const result = execute(argv);
     const frame = (channel: number, text: string) => {
       const body = encoder.encode(text);
@@ -119,8 +123,7 @@ function execStream(request: Request, argv: string[]): Response {
         },
       ),
     );
-    // Close a moment after the status, not at once: kubectl stops reading at the close, and on
-    // a loaded machine that dropped data frames it had not yet dispatched (a flaky empty stdout).
+    // Close a moment after the status, not at once: kubectl stops reading at the close.
     const timer = setTimeout(() => socket.close(1000), 250);
     socket.addEventListener("close", () => clearTimeout(timer));
   };
