@@ -88,13 +88,15 @@ export async function parseOverrides(
       doc[key] = value;
     } else if (
       parts.length === 2 &&
-      ["thresholds", "sensitivity_weights", "operation_weights", "ledger"].includes(parts[0]!)
+      ["thresholds", "sensitivity_weights", "operation_weights", "ledger", "egress"].includes(
+        parts[0]!,
+      )
     ) {
       const section = (doc[parts[0]!] ??= {}) as Record<string, unknown>;
-      section[parts[1]!] = value;
+      section[parts[1]!] = raw === "true" ? true : raw === "false" ? false : value;
     } else {
       throw usage(
-        `--set cannot change '${key}': use mode, default, thresholds.X, sensitivity_weights.X, operation_weights.X or ledger.X`,
+        `--set cannot change '${key}': use mode, default, thresholds.X, sensitivity_weights.X, operation_weights.X, ledger.X or egress.X`,
       );
     }
   }

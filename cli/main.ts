@@ -119,6 +119,23 @@ const COMMANDS: Record<string, Command> = {
     run: async (argv) => await (await import("./sh.ts")).runSh(argv),
     needs: ["run", "ffi"],
   },
+  approve: {
+    summary: "approve a pending escalation (once, --duration D or --session)",
+    run: async (argv) => await (await import("./approve.ts")).runApprove(argv),
+  },
+  deny: {
+    summary: "refuse a pending escalation",
+    run: async (argv) => await (await import("./approve.ts")).runDeny(argv),
+  },
+  pending: {
+    summary: "list escalations waiting for approval",
+    run: async (argv) => await (await import("./approve.ts")).runPending(argv),
+  },
+  proxy: {
+    summary: "the egress proxy: decide every HTTP request an agent makes (= wt-proxy)",
+    run: async (argv) => await (await import("../proxy/main.ts")).runProxy(argv, "wt proxy"),
+    needs: ["net"],
+  },
   gtfo: {
     summary: "GTFOBins: list the database, scan the ledger, or monitor it live",
     run: async (argv) => await (await import("./gtfo.ts")).runGtfo(argv),

@@ -19,6 +19,18 @@ export interface ToolSpec {
   wraps?: string;
   /** Files and folders a compiled binary must embed (relative to the repository root). */
   include?: string[];
+  /**
+   * Whether the tool's launcher lets it write the state directory (its ledger, approvals), a
+   * path that depends on the user and so cannot be in deno.json. Safe commands (those that
+   * wrap a program) always do; `wt` has a broad set of its own.
+   */
+  writesState?: boolean;
+}
+
+/** The permission flags a launcher adds for `tool` on the state directory `stateDir`. */
+export function stateDirFlags(tool: ToolSpec, stateDir: string): string[] {
+  const writes = tool.writesState ?? tool.wraps !== undefined;
+  return writes ? [`--allow-write=${stateDir}`] : [];
 }
 
 /** Every binary, in the order they are installed. */
@@ -141,5 +153,13 @@ export const TOOLS: readonly ToolSpec[] = [
     permissionSet: "jq-query",
     summary: "Query JSON files with jq",
     wraps: "jq",
+  },
+  {
+    name: "wt-proxy",
+    entry: "proxy/main.ts",
+    permissionSet: "wt-proxy",
+    summary: "The egress proxy: every HTTP request an agent makes, decided and recorded",
+    include: ["profiles"],
+    writesState: true,
   },
 ];

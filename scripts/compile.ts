@@ -7,7 +7,7 @@
  * is fixed now: $WATCHTOWER_DIR, else ~/.watchtower of whoever compiles (release pipelines set
  * WATCHTOWER_DIR to the deployment's state directory).
  */
-import { TOOLS } from "../core/tools.ts";
+import { stateDirFlags, TOOLS } from "../core/tools.ts";
 
 const repo = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 
@@ -31,7 +31,7 @@ export function compileArgs(
     "--config",
     `${repo}/deno.json`,
     `-P=${tool.permissionSet}`,
-    ...(tool.wraps !== undefined ? [`--allow-write=${stateDir}`] : []),
+    ...stateDirFlags(tool, stateDir),
     "--no-prompt",
     "--target",
     target,

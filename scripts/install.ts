@@ -10,7 +10,7 @@
  * With --as-real-names DIR, DIR also gets `rm`, `cp`, `rg`, … that are the safe commands: put
  * it first on an agent's PATH.
  */
-import { TOOLS, type ToolSpec } from "../core/tools.ts";
+import { stateDirFlags, TOOLS, type ToolSpec } from "../core/tools.ts";
 
 const repo = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 
@@ -172,7 +172,7 @@ export function launcher(
     "--config",
     quote(`${repo}/deno.json`),
     `-P=${tool.permissionSet}`,
-    ...(safeCommand ? [`--allow-write=${quote(options.stateDir)}`] : []),
+    ...stateDirFlags(tool, options.stateDir).map((flag) => quote(flag)),
     quote(`file://${script}`),
   ];
   lines.push(`exec ${quote(options.deno)} ${flags.join(" ")} "$@"`, "");

@@ -21,6 +21,8 @@ export interface DecisionData {
   intent: { domain: string; operation: string; target: Target };
   decision: Decision;
   context?: Context;
+  /** What came of it, where the adapter records outcome and decision in one entry (the proxy). */
+  effect?: Record<string, unknown>;
 }
 
 /** What an event entry records: something that happened to the ledger or a session. */

@@ -27,7 +27,7 @@ export interface CacheLoadOptions {
 }
 
 /** Bump when the cached form changes. */
-const CACHE_FORMAT = 5;
+const CACHE_FORMAT = 6;
 const USER_FILE_NAMES = ["policy.yaml", "policy.yml", "policy.json"];
 const PROFILE_EXTENSIONS = [".yaml", ".yml", ".json"];
 

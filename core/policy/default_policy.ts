@@ -41,6 +41,12 @@ thresholds:
 ledger:
   sync: always
   segment_bytes: 67108864
+# The egress proxy (wt proxy) never connects to link-local or cloud metadata addresses
+# (169.254.169.254, fd00:ec2::254). Loopback and private ranges are refused too unless allowed
+# here or with wt proxy --allow-loopback / --allow-private (docs/proxy.md).
+egress:
+  allow_loopback: false
+  allow_private: false
 
 # Weight of each sensitivity level. Unclassified resources are "internal".
 sensitivity_weights:
@@ -235,6 +241,13 @@ policies:
     match: { domain: http, method: ["GET", "HEAD", "OPTIONS"] }
     action: allow
     reason: Reading the web (documentation, search) is allowed
+
+  - name: allow-tls-tunnels
+    priority: 50
+    match: { domain: http, method: CONNECT }
+    condition: "target.get('port') == 443"
+    action: allow
+    reason: HTTPS tunnels to port 443 are allowed; the proxy sees only the host (blocked hosts stay blocked)
 
   - name: deny-credential-endpoints
     priority: 600

@@ -24,6 +24,7 @@ export interface SettingsPatch {
   sensitivityWeights?: Record<string, number>;
   operationWeights?: Record<string, number>;
   ledger?: Partial<PolicySettings["ledger"]>;
+  egress?: Partial<PolicySettings["egress"]>;
 }
 
 /** One document's contribution to the effective policy. */
@@ -104,6 +105,16 @@ function settingsOf(data: PolicyDocument): SettingsPatch {
     patch.ledger = {
       ...(data.ledger.sync ? { sync: data.ledger.sync } : {}),
       ...(data.ledger.segment_bytes ? { segmentBytes: data.ledger.segment_bytes } : {}),
+    };
+  }
+  if (data.egress) {
+    patch.egress = {
+      ...(data.egress.allow_loopback !== undefined
+        ? { allowLoopback: data.egress.allow_loopback }
+        : {}),
+      ...(data.egress.allow_private !== undefined
+        ? { allowPrivate: data.egress.allow_private }
+        : {}),
     };
   }
   return patch;
@@ -233,6 +244,7 @@ export function mergeLayers(layers: readonly PolicyLayer[]): MergedPolicy {
     Object.assign(settings.sensitivityWeights, patch.sensitivityWeights);
     Object.assign(settings.operationWeights, patch.operationWeights);
     Object.assign(settings.ledger, patch.ledger);
+    Object.assign(settings.egress, patch.egress);
     for (const rule of layer.rules) {
       if (rule.disabled) rules.delete(rule.name);
       else rules.set(rule.name, rule);

@@ -65,6 +65,8 @@ export interface PolicySettings {
   operationWeights: Record<string, number>;
   /** How the ledger is written (see docs/ledger.md). */
   ledger: { sync: "always" | "batch"; segmentBytes: number };
+  /** Egress proxy: whether loopback and private addresses may be reached (docs/proxy.md). */
+  egress: { allowLoopback: boolean; allowPrivate: boolean };
 }
 
 /** All layers merged: what gets compiled. */
@@ -117,4 +119,5 @@ export const BUILTIN_SETTINGS: PolicySettings = {
     "*": 2,
   },
   ledger: { sync: "always", segmentBytes: 64 * 1024 * 1024 },
+  egress: { allowLoopback: false, allowPrivate: false },
 };

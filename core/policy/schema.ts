@@ -148,6 +148,12 @@ export const LedgerSettingsSchema = z.strictObject({
   segment_bytes: z.number({ error: "expected a number" }).int().min(4096).max(1 << 30).optional(),
 });
 
+/** Which addresses the egress proxy may connect to beyond public ones (docs/proxy.md). */
+export const EgressSettingsSchema = z.strictObject({
+  allow_loopback: z.boolean({ error: "expected true or false" }).optional(),
+  allow_private: z.boolean({ error: "expected true or false" }).optional(),
+});
+
 /** The whole document: every key optional, unknown keys rejected. */
 export const PolicyDocumentSchema = z.strictObject({
   version: z.union([z.string(), z.number()]).optional(),
@@ -163,6 +169,7 @@ export const PolicyDocumentSchema = z.strictObject({
   sensitivity: z.array(SensitivitySchema).max(4096).optional(),
   operation_weights: z.record(z.string().regex(/^[a-z][a-z0-9_.:-]{0,63}$/), weight).optional(),
   ledger: LedgerSettingsSchema.optional(),
+  egress: EgressSettingsSchema.optional(),
   policies: z.array(PolicyRuleSchema).max(10_000).optional(),
   rules: z.array(PurposeRuleSchema).max(10_000).optional(),
   authority_boundaries: z.array(AuthorityBoundarySchema).max(4096).optional(),
