@@ -11,14 +11,12 @@ import { ApprovalStore } from "../core/approvals/mod.ts";
 import { policyOptions, resolveEnvironment } from "../core/config.ts";
 import { WatchtowerError } from "../core/errors.ts";
 import { Guard } from "../core/guard.ts";
-import { Ledger } from "../core/ledger/writer.ts";
 import { loadPolicyFast } from "../core/policy/cache.ts";
 import { compileDenylist, type Denylist, ProxyDecider } from "./decide.ts";
 import { readDenylist } from "./denylist.ts";
 import { hostsResolver } from "./resolve.ts";
 import { DEFAULT_LIMITS, ProxyServer } from "./server.ts";
-import { Trace } from "./trace.ts";
-import { nodeDigest } from "./digest.ts";
+import { Trace, workerWriter } from "./trace.ts";
 
 const USAGE = `Usage: wt-proxy [options]        (also: wt proxy [options])
 
@@ -135,8 +133,7 @@ export async function runProxy(argv: readonly string[], name = "wt-proxy"): Prom
     return 78;
   }
 
-  const ledger = new Ledger(env.stateDir, { sync: "batch", digest: await nodeDigest() });
-  const trace = new Trace(ledger);
+  const trace = new Trace(workerWriter(env.stateDir));
   const approvals = new ApprovalStore(env.stateDir, {
     record: (event) => trace.event(event),
     ...(policy.vars.workspace !== undefined ? { workspace: policy.vars.workspace } : {}),
@@ -168,6 +165,14 @@ export async function runProxy(argv: readonly string[], name = "wt-proxy"): Prom
   }
   const shown = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
   trace.event({ type: "proxy.start", address: `${shown}:${address.port}`, egress });
+  const unwritable = await trace.flush();
+  if (unwritable) {
+    // Nothing may be forwarded unrecorded: refuse to run rather than refuse every request.
+    console.error(`${name}: cannot write the ledger in ${env.stateDir}: ${unwritable}`);
+    await server.stop();
+    await trace.close();
+    return 78;
+  }
   if (values.json) {
     console.log(
       JSON.stringify({

@@ -34,7 +34,12 @@ export function hostsResolver(
 ): (host: string) => Promise<string[]> {
   let table = new Map<string, string[]>();
   let stamp = "";
+  let checked = Number.NEGATIVE_INFINITY;
   const refresh = () => {
+    // A stat per request would cost a system call on the hot path: once a second is enough.
+    const now = performance.now();
+    if (now - checked < 1000) return;
+    checked = now;
     try {
       const info = Deno.statSync(hostsFile);
       const next = `${info.mtime?.getTime()}:${info.size}:${info.ino}`;

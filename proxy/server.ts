@@ -525,15 +525,26 @@ export class ProxyServer {
       }
       if (!keepClient) fields.push(["Connection", "close"]);
       effect.status = response.status;
-      await writeAll(
-        stream,
-        serializeHead(`HTTP/1.1 ${response.status} ${response.reason}`, fields),
+      // The head goes out with the first piece of the body: one write for a small response.
+      let responseHead: Uint8Array | undefined = serializeHead(
+        `HTTP/1.1 ${response.status} ${response.reason}`,
+        fields,
       );
-      responded = true;
       await relayBody(target.reader, bodyFraming, async (bytes) => {
         effect.bytes_out += bytes.length;
-        await writeAll(stream, bytes);
+        if (responseHead) {
+          const both = concat(responseHead, bytes);
+          responseHead = undefined;
+          responded = true;
+          await writeAll(stream, both);
+        } else {
+          await writeAll(stream, bytes);
+        }
       }, 502);
+      if (responseHead) {
+        responded = true;
+        await writeAll(stream, responseHead);
+      }
       // The request body must be complete for either connection to carry another request (an
       // upstream that answered early, without reading it all, leaves the rest unread).
       await Promise.resolve(); // let a body relay that has just finished settle
@@ -562,6 +573,13 @@ export class ProxyServer {
       return false;
     }
   }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const both = new Uint8Array(a.length + b.length);
+  both.set(a);
+  both.set(b, a.length);
+  return both;
 }
 
 function hostname(url: URL): string {
