@@ -120,6 +120,9 @@ export class BufferedReader {
     while (true) {
       const end = findHeadEnd(this.#buffer, scanned, this.#end);
       if (end >= 0) {
+        if (end - this.#start > maxBytes) {
+          throw new HttpError(431, `the message head is larger than ${maxBytes} bytes`);
+        }
         const head = this.#buffer.slice(this.#start, end);
         this.#start = end;
         return head;
@@ -225,6 +228,9 @@ export function stringBytes(text: string): Uint8Array {
 }
 
 function splitHead(head: Uint8Array, limits: HeadLimits): string[] {
+  if (head.length > limits.headBytes) {
+    throw new HttpError(431, `the message head is larger than ${limits.headBytes} bytes`);
+  }
   const text = byteString(head);
   const lines = text.slice(0, -4).split("\r\n");
   if (lines.length - 1 > limits.headerCount) {
@@ -438,7 +444,8 @@ async function relayChunked(
     total += line.length;
     if (size === 0) break;
     total += await relayLength(reader, size, sink);
-    const end = await reader.readLine(2).catch(() => {
+    const end = await reader.readLine(2).catch((error) => {
+      if (error instanceof ConnectionClosed) throw error;
       throw new HttpError(badStatus, "a chunk is not followed by CRLF");
     });
     await sink(end);
@@ -447,7 +454,9 @@ async function relayChunked(
   // Trailer fields, then the empty line.
   let trailerBytes = 0;
   for (let count = 0;; count++) {
-    const line = await reader.readLine(limits.lineBytes);
+    const line = await reader.readLine(limits.lineBytes).catch((error) => {
+      throw error instanceof HttpError ? new HttpError(badStatus, error.message) : error;
+    });
     trailerBytes += line.length;
     if (count > limits.headerCount || trailerBytes > limits.headBytes) {
       throw new HttpError(badStatus, "the chunked trailer is too large");
@@ -457,6 +466,13 @@ async function relayChunked(
     if (line.length === 2) return total;
   }
 }
+
+/**
+ * Fields that say how a message is framed or where it goes: `Connection` cannot make them
+ * hop-by-hop (`Connection: Content-Length` with a body would otherwise smuggle the body past the
+ * proxy's decision as a second request).
+ */
+const END_TO_END = new Set(["content-length", "transfer-encoding", "host"]);
 
 /** Header fields a proxy must not forward (RFC 9110 §7.6.1), plus those `Connection` names. */
 export function withoutHopByHop(headers: readonly HeaderField[], keep: readonly string[] = []) {
@@ -472,7 +488,7 @@ export function withoutHopByHop(headers: readonly HeaderField[], keep: readonly 
     ...headerTokens(headers, "connection"),
     ...headerTokens(headers, "proxy-connection"),
   ]);
-  for (const name of keep) drop.delete(name);
+  for (const name of [...keep, ...END_TO_END]) drop.delete(name);
   return headers.filter(([name]) => !drop.has(name.toLowerCase()));
 }
 

@@ -40,6 +40,9 @@ Options:
   --idle-timeout S      seconds a connection may sit idle (default ${
   DEFAULT_LIMITS.idleTimeoutMs / 1000
 })
+  --drain-timeout S     on SIGINT/SIGTERM, seconds requests in flight may take (default ${
+  DEFAULT_LIMITS.drainTimeoutMs / 1000
+})
   --json                print the ready line as JSON
   -h, --help            show this help
 
@@ -66,6 +69,7 @@ export async function runProxy(argv: readonly string[], name = "wt-proxy"): Prom
         "max-connections": { type: "string" },
         "header-timeout": { type: "string" },
         "idle-timeout": { type: "string" },
+        "drain-timeout": { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -90,7 +94,8 @@ export async function runProxy(argv: readonly string[], name = "wt-proxy"): Prom
     }
     return Number(text);
   };
-  let port: number, maxConnections: number, headerTimeoutMs: number, idleTimeoutMs: number;
+  let port: number, maxConnections: number;
+  let headerTimeoutMs: number, idleTimeoutMs: number, drainTimeoutMs: number;
   try {
     port = number("port", values.port, 8888, 0);
     if (port > 65_535 || !Number.isInteger(port)) {
@@ -99,6 +104,7 @@ export async function runProxy(argv: readonly string[], name = "wt-proxy"): Prom
     maxConnections = number("max-connections", values["max-connections"], 1024, 1);
     headerTimeoutMs = number("header-timeout", values["header-timeout"], 10, 0.05) * 1000;
     idleTimeoutMs = number("idle-timeout", values["idle-timeout"], 60, 0.05) * 1000;
+    drainTimeoutMs = number("drain-timeout", values["drain-timeout"], 10, 0) * 1000;
   } catch (error) {
     console.error(`${name}: ${(error as Error).message}`);
     return 64;
@@ -150,7 +156,7 @@ export async function runProxy(argv: readonly string[], name = "wt-proxy"): Prom
     egress,
     resolve: hostsResolver(),
     trace,
-    limits: { maxConnections, headerTimeoutMs, idleTimeoutMs },
+    limits: { maxConnections, headerTimeoutMs, idleTimeoutMs, drainTimeoutMs },
   });
   let address: Deno.NetAddr;
   try {

@@ -25,6 +25,7 @@ import {
   requestFraming,
   type RequestHead,
   responseFraming,
+  type ResponseHead,
   serializeHead,
   withoutHopByHop,
   writeAll,
@@ -77,6 +78,8 @@ interface Client {
   phase: Phase;
   /** When the phase began. */
   since: number;
+  /** The upstream connection the client's request is using, closed with the client's. */
+  upstream?: Deno.Conn | undefined;
   /** Last byte read or written. */
   last: number;
 }
@@ -110,7 +113,8 @@ export class ProxyServer {
   start(): Deno.NetAddr {
     const listener = Deno.listen({ hostname: this.#options.hostname, port: this.#options.port });
     this.#listener = listener;
-    const tick = Math.max(50, Math.min(1000, this.#limits.headerTimeoutMs / 4));
+    const shortest = Math.min(this.#limits.headerTimeoutMs, this.#limits.idleTimeoutMs);
+    const tick = Math.max(50, Math.min(1000, shortest / 4));
     this.#watchdog = setInterval(() => this.#watch(), tick);
     this.#accepting = this.#acceptLoop(listener);
     return listener.addr as Deno.NetAddr;
@@ -141,7 +145,7 @@ export class ProxyServer {
       timer = setTimeout(() => resolve("late"), this.#limits.drainTimeoutMs);
     });
     if (await Promise.race([drained.then(() => "done" as const), late]) === "late") {
-      for (const client of this.#clients) closeQuietly(client.conn);
+      for (const client of this.#clients) closeClient(client);
       await drained;
     }
     clearTimeout(timer);
@@ -192,7 +196,7 @@ export class ProxyServer {
         : client.phase === "tunnel"
         ? now - client.last > limits.tunnelIdleTimeoutMs
         : now - client.last > limits.idleTimeoutMs;
-      if (expired) closeQuietly(client.conn);
+      if (expired) closeClient(client);
     }
   }
 
@@ -269,6 +273,23 @@ export class ProxyServer {
       if (error) effect.error = error;
       trace.record(decided.intent, decided.decision, effect);
     };
+    // A body framing that two parsers could read differently is refused before anything else
+    // (and before the policy, so that it cannot file a pending approval).
+    let framing: ReturnType<typeof requestFraming> = { kind: "none" };
+    if (parsed.kind === "forward") {
+      try {
+        framing = requestFraming(head);
+      } catch (error) {
+        if (!(error instanceof HttpError)) throw error;
+        effect.status = error.status;
+        await answerError(stream, error);
+        finish({
+          intent: decider.intentFor(parsed),
+          decision: refusal("invalid_intent", "malformed-request", error.message),
+        });
+        return false;
+      }
+    }
     let decided: ProxyDecision;
     if (trace.failure) {
       decided = {
@@ -281,23 +302,6 @@ export class ProxyServer {
       };
     } else {
       decided = decider.decide(parsed);
-    }
-    // A body framing that two parsers could read differently is refused before anything else.
-    let framing: ReturnType<typeof requestFraming> = { kind: "none" };
-    if (parsed.kind === "forward") {
-      try {
-        framing = requestFraming(head);
-      } catch (error) {
-        if (!(error instanceof HttpError)) throw error;
-        decided = {
-          intent: decided.intent,
-          decision: refusal("invalid_intent", "malformed-request", error.message),
-        };
-        effect.status = error.status;
-        await answerError(stream, error);
-        finish(decided);
-        return false;
-      }
     }
     const hasBody = framing.kind !== "none";
     if (!permits(effectiveVerdict(decided.decision))) {
@@ -332,6 +336,7 @@ export class ProxyServer {
       return false;
     }
     return await this.#forward(
+      client,
       stream,
       reader,
       head,
@@ -391,6 +396,7 @@ export class ProxyServer {
       finish(message(error));
       return;
     }
+    client.upstream = server;
     try {
       await writeAll(stream, encoder.encode("HTTP/1.1 200 Connection Established\r\n\r\n"));
       effect.status = 200;
@@ -428,11 +434,13 @@ export class ProxyServer {
     } catch (error) {
       finish(message(error));
     } finally {
+      client.upstream = undefined;
       closeQuietly(server);
     }
   }
 
   async #forward(
+    client: Client,
     stream: ByteSink,
     reader: BufferedReader,
     head: RequestHead,
@@ -446,30 +454,6 @@ export class ProxyServer {
   ): Promise<boolean> {
     const key = `${address}|${port}`;
     const clientKeepAlive = wantsKeepAlive(head.version, head.headers);
-    let reused = false;
-    if (upstream.current && upstream.current.key === key) {
-      reused = true;
-    } else {
-      if (upstream.current) closeQuietly(upstream.current.conn);
-      upstream.current = undefined;
-      try {
-        const conn = await this.#connect(address, port);
-        upstream.current = { key, conn, reader: new BufferedReader(conn) };
-      } catch (error) {
-        effect.status = 502;
-        await answerJson(
-          stream,
-          502,
-          "Bad Gateway",
-          { error: "upstream", reason: message(error) },
-          true,
-        )
-          .catch(() => {});
-        finish(message(error));
-        return false;
-      }
-    }
-    const up = upstream.current!;
     const requestHead = serializeHead(
       `${head.method} ${url.pathname}${url.search} HTTP/1.1`,
       [
@@ -477,59 +461,68 @@ export class ProxyServer {
         ...withoutHopByHop(head.headers).filter(([name]) => name.toLowerCase() !== "host"),
       ],
     );
-    let sentBody: Promise<number>;
+    const dropUpstream = () => {
+      if (upstream.current) closeQuietly(upstream.current.conn);
+      upstream.current = client.upstream = undefined;
+    };
     let responded = false;
     try {
-      try {
-        await writeAll(up.conn, requestHead);
-      } catch (error) {
-        if (!reused) throw error;
-        // A kept-alive upstream connection the server had closed: one fresh attempt.
-        closeQuietly(up.conn);
-        const conn = await this.#connect(address, port);
-        upstream.current = { key, conn, reader: new BufferedReader(conn) };
-        await writeAll(conn, requestHead);
-      }
-      const target = upstream.current!;
-      const body = { settled: false, ok: false };
-      sentBody = relayBody(reader, framing, async (bytes) => {
-        effect.bytes_in += bytes.length;
-        await writeAll(target.conn, bytes);
-      });
-      sentBody.then(() => body.ok = true, () => {}).finally(() => body.settled = true);
-      // Interim (1xx) responses pass through; then the final one.
-      let response;
+      // A kept-alive upstream connection may have been closed by the server meanwhile: a
+      // request without a body that finds it so is sent once more on a fresh connection.
+      let reused = upstream.current?.key === key;
+      if (!reused) dropUpstream();
+      let target: Upstream;
+      let sentBody: Promise<number>;
+      let response: ResponseHead;
       while (true) {
-        const raw = await target.reader.readHead(HEAD_LIMITS.headBytes);
-        if (!raw) {
-          throw new ConnectionClosed("the upstream closed the connection without a response");
+        if (!upstream.current) {
+          const conn = await this.#connect(address, port);
+          upstream.current = { key, conn, reader: new BufferedReader(conn) };
         }
-        response = parseResponseHead(raw);
-        if (response.status >= 200) break;
-        if (response.status === 101) throw new HttpError(502, "the upstream switched protocols");
-        await writeAll(
-          stream,
-          serializeHead(
-            `${response.version} ${response.status} ${response.reason}`,
-            response.headers,
-          ),
-        );
+        target = upstream.current;
+        client.upstream = target.conn;
+        try {
+          await writeAll(target.conn, requestHead);
+          sentBody = relayBody(reader, framing, async (bytes) => {
+            effect.bytes_in += bytes.length;
+            await writeAll(target.conn, bytes);
+          });
+          // A request body that breaks (bad chunk, client gone) ends the exchange at once: the
+          // upstream would otherwise wait for the rest of it forever.
+          const bodyBroken = sentBody.then(() => new Promise<never>(() => {}));
+          response = await Promise.race([this.#readResponse(target, stream), bodyBroken]);
+          break;
+        } catch (error) {
+          if (!(reused && framing.kind === "none" && error instanceof ConnectionClosed)) {
+            throw error;
+          }
+          reused = false;
+          dropUpstream();
+        }
       }
+      const body = { settled: false, ok: false };
+      sentBody.then(() => body.ok = true, () => {}).finally(() => body.settled = true);
       const bodyFraming = responseFraming(response, head.method);
       const keepClient = clientKeepAlive && bodyFraming.kind !== "close" && !this.#stopping;
       const keepUpstream = bodyFraming.kind !== "close" &&
-        wantsKeepAlive(response.version as RequestHead["version"], response.headers);
+        wantsKeepAlive(response.version, response.headers);
       let fields = withoutHopByHop(response.headers);
       if (bodyFraming.kind === "chunked") {
         fields = fields.filter(([name]) => name.toLowerCase() !== "content-length");
       }
       if (!keepClient) fields.push(["Connection", "close"]);
       effect.status = response.status;
-      // The head goes out with the first piece of the body: one write for a small response.
       let responseHead: Uint8Array | undefined = serializeHead(
         `HTTP/1.1 ${response.status} ${response.reason}`,
         fields,
       );
+      // The head goes out with the first piece of the body when that piece is already here (one
+      // write for a small response); otherwise at once (a stream that waits must see its head).
+      if (bodyFraming.kind === "none" || target.reader.buffered === 0) {
+        responded = true;
+        await writeAll(stream, responseHead);
+        responseHead = undefined;
+      }
       await relayBody(target.reader, bodyFraming, async (bytes) => {
         effect.bytes_out += bytes.length;
         if (responseHead) {
@@ -549,28 +542,43 @@ export class ProxyServer {
       // upstream that answered early, without reading it all, leaves the rest unread).
       await Promise.resolve(); // let a body relay that has just finished settle
       const bodyOk = body.settled && body.ok;
-      if (!keepUpstream || !bodyOk) {
-        closeQuietly(target.conn);
-        upstream.current = undefined;
-      }
+      if (!keepUpstream || !bodyOk) dropUpstream();
+      client.upstream = undefined;
       finish();
       return keepClient && bodyOk;
     } catch (error) {
-      if (upstream.current) closeQuietly(upstream.current.conn);
-      upstream.current = undefined;
+      dropUpstream();
       if (!responded) {
-        const status = error instanceof HttpError && error.status < 500 && error.status !== 502
-          ? error.status
-          : 502;
+        const status = error instanceof HttpError && error.status < 500 ? error.status : 502;
         effect.status = status;
         const body = status === 502
           ? { error: "upstream", reason: message(error) }
-          : { error: "bad request", reason: message(error) };
-        await answerJson(stream, status, status === 502 ? "Bad Gateway" : "Bad Request", body, true)
+          : { error: REASONS[status]?.toLowerCase() ?? "bad request", reason: message(error) };
+        await answerJson(stream, status, REASONS[status] ?? "Bad Request", body, true)
           .catch(() => {});
       }
       finish(message(error));
       return false;
+    }
+  }
+
+  /** Reads the final response head, passing interim (1xx) responses on to the client. */
+  async #readResponse(target: Upstream, stream: ByteSink): Promise<ResponseHead> {
+    while (true) {
+      const raw = await target.reader.readHead(HEAD_LIMITS.headBytes);
+      if (!raw) {
+        throw new ConnectionClosed("the upstream closed the connection without a response");
+      }
+      const response = parseResponseHead(raw);
+      if (response.status >= 200) return response;
+      if (response.status === 101) throw new HttpError(502, "the upstream switched protocols");
+      await writeAll(
+        stream,
+        serializeHead(
+          `${response.version} ${response.status} ${response.reason}`,
+          response.headers,
+        ),
+      );
     }
   }
 }
@@ -720,6 +728,12 @@ function setNoDelay(conn: Deno.Conn): void {
   } catch {
     // not a TCP connection
   }
+}
+
+/** Closes a client's connection and the upstream connection it is using. */
+function closeClient(client: Client): void {
+  closeQuietly(client.conn);
+  if (client.upstream) closeQuietly(client.upstream);
 }
 
 function closeQuietly(conn: Deno.Conn): void {

@@ -458,3 +458,22 @@ Deno.test("wt-proxy: stops cleanly on SIGINT with the ledger verifying; wt proxy
   equal(help.code, 0);
   match(help.stdout, /--allow-loopback/);
 });
+
+Deno.test("wt-proxy refuses to run when its ledger cannot be written (exit 78)", async () => {
+  // The launcher grants writing the state directory; without it nothing can be recorded.
+  const dir = Deno.makeTempDirSync({ prefix: "wt-noledger-" });
+  Deno.mkdirSync(`${dir}/state`);
+  const result = await run([
+    "run",
+    "-q",
+    "--config",
+    `${REPO}/deno.json`,
+    "-P=wt-proxy",
+    `${REPO}/proxy/main.ts`,
+    "--port",
+    "0",
+  ], { env: { WATCHTOWER_DIR: `${dir}/state`, HOME: dir } });
+  equal(result.code, 78, result.stderr);
+  match(result.stderr, /cannot write the ledger in .*state/);
+  equal(result.stdout, "", "it must not say it is listening");
+});
