@@ -20,6 +20,11 @@ export interface ToolSpec {
   /** Files and folders a compiled binary must embed (relative to the repository root). */
   include?: string[];
   /**
+   * Modules the tool starts as workers (relative to the repository root): bundled beside its
+   * entry by `deno task install` and embedded by `deno task compile`.
+   */
+  workers?: string[];
+  /**
    * Whether the tool's launcher lets it write the state directory (its ledger, approvals), a
    * path that depends on the user and so cannot be in deno.json. Safe commands (those that
    * wrap a program) always do; `wt` has a broad set of its own.
@@ -160,6 +165,7 @@ export const TOOLS: readonly ToolSpec[] = [
     permissionSet: "wt-proxy",
     summary: "The egress proxy: every HTTP request an agent makes, decided and recorded",
     include: ["profiles"],
+    workers: ["proxy/ledger_worker.ts"],
     writesState: true,
   },
 ];

@@ -139,7 +139,12 @@ export async function runProxy(argv: readonly string[], name = "wt-proxy"): Prom
     return 78;
   }
 
-  const trace = new Trace(workerWriter(env.stateDir));
+  // Beside this entry module: the source, or the bundle `deno task install` writes.
+  const workerUrl = new URL(
+    import.meta.url.endsWith(".js") ? "./ledger_worker.js" : "./ledger_worker.ts",
+    import.meta.url,
+  );
+  const trace = new Trace(workerWriter(env.stateDir, workerUrl));
   const approvals = new ApprovalStore(env.stateDir, {
     record: (event) => trace.event(event),
     ...(policy.vars.workspace !== undefined ? { workspace: policy.vars.workspace } : {}),

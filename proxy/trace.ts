@@ -36,11 +36,12 @@ export interface GroupWriter {
   close(): void;
 }
 
-/** A {@link GroupWriter} in a worker that owns the ledger of `stateDir`. */
-export function workerWriter(stateDir: string): GroupWriter {
-  const worker = new Worker(new URL("./ledger_worker.ts", import.meta.url).href, {
-    type: "module",
-  });
+/**
+ * A {@link GroupWriter} in a worker (proxy/ledger_worker.ts, at `workerUrl`) that owns the
+ * ledger of `stateDir`.
+ */
+export function workerWriter(stateDir: string, workerUrl: URL): GroupWriter {
+  const worker = new Worker(workerUrl.href, { type: "module" });
   worker.postMessage({ type: "open", stateDir });
   const waiting = new Map<number, { resolve(): void; reject(error: Error): void }>();
   let next = 0;

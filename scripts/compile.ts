@@ -35,7 +35,8 @@ export function compileArgs(
     "--no-prompt",
     "--target",
     target,
-    ...(tool.include ?? []).flatMap((path) => ["--include", `${repo}/${path}`]),
+    ...[...(tool.include ?? []), ...(tool.workers ?? [])]
+      .flatMap((path) => ["--include", `${repo}/${path}`]),
     "--output",
     `${outDir}/${target}/${tool.name}`,
     `${repo}/${tool.entry}`,

@@ -114,7 +114,8 @@ export async function bundle(deno: string, lib: string): Promise<Map<string, str
     // first install
   }
   Deno.mkdirSync(out, { recursive: true });
-  const entries = BUILT_TOOLS.map((tool) => `${repo}/${tool.entry}`);
+  const entries = BUILT_TOOLS.flatMap((tool) => [tool.entry, ...(tool.workers ?? [])])
+    .map((entry) => `${repo}/${entry}`);
   const result = await new Deno.Command(deno, {
     args: [
       "bundle",

@@ -128,4 +128,27 @@ Deno.test("deno task install writes launchers that run wt with its own set and w
   }).output();
   equal(child.code, 0, new TextDecoder().decode(child.stderr));
   match(new TextDecoder().decode(child.stdout), /^wt \d+\.\d+\.\d+/);
+
+  // The proxy's launcher: its bundle starts the ledger worker beside it, and it writes the
+  // state directory the launcher names.
+  match(Deno.readTextFileSync(`${root}/bin/wt-proxy`), /-P=wt-proxy .*--allow-write=/);
+  const proxy = new Deno.Command(`${root}/bin/wt-proxy`, {
+    args: ["--port", "0"],
+    clearEnv: true,
+    env: { ...env, ...denoDir(), PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = proxy.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const first = await reader.read();
+  match(first.value ?? "", /^wt-proxy: listening on 127\.0\.0\.1:\d+\n/);
+  proxy.kill("SIGTERM");
+  const [status, errText] = await Promise.all([
+    proxy.status,
+    new Response(proxy.stderr).text(),
+    reader.cancel(),
+  ]);
+  equal(status.code, 0, errText);
+  const ledger = Deno.readTextFileSync(`${env.WATCHTOWER_DIR}/ledger-000001.jsonl`);
+  match(ledger, /"type":"proxy\.start"[\s\S]*"type":"proxy\.stop"/);
 });

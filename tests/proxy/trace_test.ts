@@ -9,6 +9,8 @@ import type { Intent } from "../../core/intent.ts";
 import { readEntries } from "../../core/ledger/reader.ts";
 import { type GroupWriter, Trace, workerWriter } from "../../proxy/trace.ts";
 
+const WORKER = new URL("../../proxy/ledger_worker.ts", import.meta.url);
+
 const intent: Intent = {
   identity: { principal: "agent:t", capabilities: [] },
   domain: "http",
@@ -19,7 +21,7 @@ const intent: Intent = {
 
 Deno.test("the worker commits grouped entries in order, with their effect", async () => {
   const dir = Deno.makeTempDirSync({ prefix: "wt-trace-" });
-  const trace = new Trace(workerWriter(dir), 1);
+  const trace = new Trace(workerWriter(dir, WORKER), 1);
   trace.event({ type: "proxy.start" });
   for (let i = 0; i < 300; i++) {
     trace.record(intent, failClosed("boundary", `n${i}`), {
@@ -65,7 +67,7 @@ Deno.test("a ledger that cannot be written is reported, and cleared once a commi
 Deno.test("a state directory that cannot be written fails the commit", async () => {
   const dir = Deno.makeTempDirSync({ prefix: "wt-trace-" });
   Deno.writeTextFileSync(`${dir}/state`, "a file, not a directory");
-  const trace = new Trace(workerWriter(`${dir}/state`), 1);
+  const trace = new Trace(workerWriter(`${dir}/state`, WORKER), 1);
   trace.event({ type: "proxy.start" });
   const failure = await trace.close();
   ok(failure !== undefined && failure.length > 0);
