@@ -8,6 +8,9 @@ import {
   ApprovalStore,
   type ApprovedOperation,
   type GrantScope,
+  operatorDir,
+  operatorKeyPaths,
+  operatorSigner,
   parseGrantDuration,
   type PendingItem,
 } from "../core/approvals/mod.ts";
@@ -33,8 +36,10 @@ the request had none. Without options the grant is used up by the next retry.
   --approver NAME  who approves (default: $USER, else $LOGNAME, else "operator")
   --json           print the grant and its ledger entry as JSON
 
-Writes approvals/KEY.json in the state directory (replacing an earlier grant for KEY), removes
-pending/KEY.json, and records an approval.grant event in the ledger first.
+Writes approvals/KEY.json in the state directory (replacing an earlier grant for KEY), signed
+with the operator's key (in $WATCHTOWER_OPERATOR_DIR, default ~/.config/watchtower-operator;
+made on first use), removes pending/KEY.json, and records an approval.grant event in the ledger
+first. Watchtower's adapters accept only grants whose signature verifies with that key.
 
 Exit: 0 approved, 64 bad usage or no request KEY is pending, 65 the request's file is corrupt
 (wt deny KEY removes it), 78 the state directory or ledger cannot be written.`;
@@ -73,7 +78,7 @@ const COMMON_FLAGS: Record<string, FlagSpec> = {
 };
 
 /** Runs `wt approve`. */
-export function runApprove(argv: readonly string[]): Promise<number> {
+export async function runApprove(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, {
     ...COMMON_FLAGS,
     duration: { type: "string" },
@@ -92,11 +97,13 @@ export function runApprove(argv: readonly string[]): Promise<number> {
     ? "session"
     : "once";
   const { store, recorded } = ledgerStore();
-  const grant = store.grant(key, {
+  // Signed with the operator's key (made on first use), which adapters check (signing.ts).
+  const signer = await operatorSigner(operatorKeyPaths(operatorDir(readEnv)));
+  const grant = await store.grantSigned(key, {
     scope,
     approver: approverOf(args),
     ...(durationMs === undefined ? {} : { durationMs }),
-  });
+  }, signer);
   if (args.flags.json) {
     out(`${jsonText({ grant, ledger: recorded[0] ?? null }, 2)}\n`);
   } else {
@@ -111,7 +118,7 @@ export function runApprove(argv: readonly string[]): Promise<number> {
       }\n`,
     );
   }
-  return Promise.resolve(EXIT.ok);
+  return EXIT.ok;
 }
 
 /** Runs `wt deny`. */

@@ -2,6 +2,8 @@
  * `wt check`: decide one intent given by flags or as JSON, or a JSONL stream of them (`--batch`).
  * @module
  */
+import type { SessionView } from "../core/guard.ts";
+import { sessionViews } from "./session_view.ts";
 import type { WatchtowerEnvironment } from "../core/config.ts";
 import { WatchtowerError } from "../core/errors.ts";
 import { DOMAINS, effectiveVerdict, type Intent, RESOURCE_FIELD } from "../core/intent.ts";
@@ -106,6 +108,7 @@ export async function runCheck(argv: readonly string[]): Promise<number> {
     err(error.message);
     return exitForError(error.code);
   }
+  sessionView = sessionViews(env.stateDir);
   const { sync, segmentBytes } = guard.policy!.settings.ledger;
   const ledger = args.flags["dry-run"]
     ? undefined
@@ -140,9 +143,15 @@ export async function runCheck(argv: readonly string[]): Promise<number> {
   return exitForVerdict(effectiveVerdict(decision));
 }
 
+/**
+ * The session an intent names, with its current zone (read once per session per run). A check
+ * does not advance the zone: it is not an action. Throws `session_unavailable`.
+ */
 function sessionOf(intent: Intent) {
-  return intent.context.session ? { id: intent.context.session, zone: "SAFE" as const } : undefined;
+  return sessionView(intent.context.session);
 }
+
+let sessionView: (id: string | undefined) => SessionView | undefined = () => undefined;
 
 function defaultsFrom(env: WatchtowerEnvironment, args: ParsedArgs): IntentDefaults {
   const capabilities = listFlag(args, "capability");

@@ -4,6 +4,7 @@
  * Loaded only when a shell line comes.
  * @module
  */
+import { sessionViews } from "./session_view.ts";
 import type { WatchtowerEnvironment } from "../core/config.ts";
 import { WatchtowerError } from "../core/errors.ts";
 import type { Guard, GuardDecision } from "../core/guard.ts";
@@ -54,16 +55,12 @@ export function checkShell(line: string, context: ShellCheckContext): number {
       guard: context.guard,
       env: lineEnvironment(context.env, context.defaults),
       tool: context.defaults.tool ?? "wt-check",
-      session: sessionOf(context.defaults.session),
+      session: sessionViews(context.env.stateDir)(context.defaults.session),
     }),
   );
   if (context.json) printJson(lineJson(decided));
   else out(`${describeLine(decided)}\n`);
   return exitForVerdict(decided.verdict);
-}
-
-function sessionOf(session: string | undefined) {
-  return session !== undefined ? { id: session, zone: "SAFE" as const } : undefined;
 }
 
 /** The JSON answer for a line: its verdict, the deciding decision and every part's. */
@@ -133,7 +130,7 @@ export function decideBatchShell(
     guard: context.guard,
     env: lineEnvironment(context.env, context.defaults, value.cwd as string | undefined),
     tool: context.defaults.tool ?? "wt-check",
-    session: sessionOf(context.defaults.session),
+    session: sessionViews(context.env.stateDir)(context.defaults.session),
   });
   return { decided };
 }

@@ -33,6 +33,8 @@ export function exitForError(code: ErrorCode): number {
       return EXIT.dataError;
     case "ledger_unavailable":
       return EXIT.config;
+    case "session_unavailable":
+      return EXIT.denied;
     case "condition_runtime":
     case "internal":
       return EXIT.internal;

@@ -6,7 +6,9 @@
  */
 
 import { Ledger } from "../core/ledger/writer.ts";
+import { SessionTracker } from "../core/session/mod.ts";
 import {
+  combine,
   type DecideLineOptions,
   type LineDecision,
   recordLine,
@@ -15,7 +17,7 @@ import {
   type RunLineOptions,
 } from "../core/shell_guard/mod.ts";
 import type { ParsedArgs } from "./args.ts";
-import { cliEnvironment, loadCliPolicy } from "./context.ts";
+import { cliEnvironment, loadCliPolicy, readEnv } from "./context.ts";
 import { exitForVerdict } from "./exit.ts";
 import { createGuard } from "./guard.ts";
 import { err, writeAll } from "./output.ts";
@@ -38,14 +40,36 @@ export async function guardedRun(
   const policy = await loadCliPolicy(env, args);
   const { sync, segmentBytes } = policy.settings.ledger;
   const ledger = new Ledger(env.stateDir, { sync, segmentBytes });
-  const session = env.session !== undefined
-    ? { id: env.session, zone: "SAFE" as const }
-    : undefined;
-  const decided = recordLine(ledger, decide({ guard: createGuard(policy), env, tool, session }));
+  const tracker = new SessionTracker(env.stateDir, env.session);
+  const session = tracker.view(); // unknown, corrupt or ended: session_unavailable, exit 77
+  let line = decide({ guard: createGuard(policy), env, tool, session });
+  if (line.parts.some((part) => part.decision.verdict === "escalate")) {
+    // A signed grant lets an escalated part through; others become pending requests.
+    const { adapterApprovals } = await import("../core/approvals/mod.ts");
+    const approvals = adapterApprovals(
+      env,
+      readEnv,
+      (event) => ledger.appendSync([{ data: { event } }]),
+      policy.vars.workspace,
+    );
+    const zone = session?.zone ?? "SAFE";
+    const parts = await Promise.all(line.parts.map(async (part) => ({
+      ...part,
+      decision: await approvals.review(part.intent, part.decision, { zone }),
+    })));
+    line = combine(line.line, parts, { parsed: line.parsed });
+  }
+  const decided = recordLine(ledger, line);
   if (decided.verdict === "deny" || decided.verdict === "escalate") {
     err(`${name}: ${refusal(decided)}`);
     return exitForVerdict(decided.verdict);
   }
+  // The line goes ahead: the session moves to its zone first (recorded), or it does not run.
+  const moves = decided.parts.flatMap((part) => {
+    const event = tracker.advance(part.intent, part.decision);
+    return event ? [{ data: { event } }] : [];
+  });
+  if (moves.length > 0) ledger.appendSync(moves);
   // Decided and recorded: the program needs nothing of ours but the right to start.
   Deno.permissions.revokeSync({ name: "ffi" });
   const result = await runLine(decided, {

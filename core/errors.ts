@@ -14,6 +14,7 @@ export type ErrorCode =
   | "condition_runtime"
   | "ledger_corrupt"
   | "ledger_unavailable"
+  | "session_unavailable"
   | "internal";
 
 /** An error with a stable code, optional location and a cause. */

@@ -19,6 +19,7 @@ import {
 import { type CompiledPolicy, type CompiledRule, outcomeMatches } from "./policy/compile.ts";
 import type { AuditLevel } from "./policy/model.ts";
 import { PreparedIntent } from "./policy/prepare.ts";
+import { classifyAction } from "./session/zones.ts";
 import {
   classify,
   higherLevel,
@@ -150,6 +151,9 @@ export class Guard {
     }
     prepared.annotations = annotations;
     const sensitivity = classify(policy, prepared);
+    // What the action would do to the session (zones.ts): sensitive from confidential up.
+    const confidential = policy.settings.sensitivityWeights.confidential ?? 5;
+    annotations.action_zone = classifyAction(intent, sensitivity.weight >= confidential);
     const opWeight = operationWeight(policy, intent.operation);
     const risk = sensitivity.weight + opWeight + extraRisk;
     prepared.risk = risk;

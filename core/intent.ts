@@ -112,6 +112,7 @@ export const REASON_CODES = [
   "builtin_refusal",
   "invalid_intent",
   "condition_error",
+  "session_unavailable",
 ] as const;
 
 /** Why a decision came out as it did: a small fixed vocabulary (details go in `detail`). */

@@ -8,6 +8,7 @@
 import type { WatchtowerEnvironment } from "../core/config.ts";
 import { type EgressRefusal, egressRefusal, type EgressSettings, parseIp } from "../core/egress.ts";
 import { failClosed, type Guard, type GuardDecision, type SessionView } from "../core/guard.ts";
+import type { SessionTracker, ZoneEvent } from "../core/session/mod.ts";
 import type { Intent, Target } from "../core/intent.ts";
 import { compileGlob, type Glob } from "../core/match/glob.ts";
 import { urlFacts } from "../core/match/url.ts";
@@ -23,9 +24,9 @@ export interface ProxyDecision {
   decision: GuardDecision;
 }
 
-/** Receives escalations (the approval store writes the pending request). */
-export interface PendingSink {
-  request(intent: Intent, decision: GuardDecision): void;
+/** Reviews escalations: a signed grant lets one through, any other is written to pending/. */
+export interface ApprovalReview {
+  review(intent: Intent, decision: GuardDecision, info?: { zone?: string }): Promise<GuardDecision>;
 }
 
 /** A compiled `--denylist` file: URL patterns that are always refused. */
@@ -107,13 +108,14 @@ export interface DeciderOptions {
   env: WatchtowerEnvironment;
   egress: EgressSettings;
   denylist?: Denylist | undefined;
-  pending?: PendingSink | undefined;
-  session?: SessionView | undefined;
+  approvals?: ApprovalReview | undefined;
+  /** The session requests belong to (fixed when the proxy starts), read per request. */
+  session?: SessionTracker | undefined;
 }
 
 /** A refusal that no policy rule made (denylist, egress guard, malformed request). */
 export function refusal(
-  reason: "boundary" | "builtin_refusal" | "invalid_intent",
+  reason: "boundary" | "builtin_refusal" | "invalid_intent" | "session_unavailable",
   rule: string,
   detail: string,
 ): GuardDecision {
@@ -131,10 +133,19 @@ export class ProxyDecider {
     this.#options = options;
   }
 
+  /**
+   * The request goes ahead: moves the session to its zone; returns the `session.zone` event to
+   * record, if the zone changed. Throws when the session cannot be written (refuse then).
+   */
+  advance(decided: ProxyDecision): ZoneEvent | undefined {
+    return this.#options.session?.advance(decided.intent, decided.decision);
+  }
+
   /** The intent for `request`, from the proxy's identity and session. */
   intentFor(request: ProxyTarget): Intent {
     const { env, session } = this.#options;
     const target = targetFor(request);
+    const sessionId = session?.id;
     return {
       identity: {
         principal: env.principal,
@@ -146,7 +157,7 @@ export class ProxyDecider {
       target,
       context: {
         tool: "wt-proxy",
-        ...(session ? { session: session.id } : {}),
+        ...(sessionId !== undefined ? { session: sessionId } : {}),
       },
     };
   }
@@ -156,9 +167,9 @@ export class ProxyDecider {
    * once they are resolved (see {@link resolveForEgress} in core/egress.ts), after the policy
    * has allowed them, so that a refused request never causes a DNS query.
    */
-  decide(request: ProxyTarget): ProxyDecision {
+  async decide(request: ProxyTarget): Promise<ProxyDecision> {
     const intent = this.intentFor(request);
-    const { denylist, egress, guard, pending, session } = this.#options;
+    const { denylist, egress, guard, approvals, session } = this.#options;
     if (denylist) {
       const forms = urlFacts(String(intent.target.url)).forms;
       const hit = denylist.patterns.find((glob) => forms.some((form) => glob.test(form)));
@@ -178,9 +189,22 @@ export class ProxyDecider {
       const refused = egressRefusal(host, egress);
       if (refused) return { intent, decision: egressDecision(refused) };
     }
-    const decision = guard.decide(intent, session);
-    if (decision.verdict === "escalate" && decision.mode === "enforce" && pending) {
-      pending.request(intent, decision);
+    let view: SessionView | undefined;
+    try {
+      view = session?.view();
+    } catch (error) {
+      return {
+        intent,
+        decision: refusal(
+          "session_unavailable",
+          "session-unavailable",
+          error instanceof Error ? error.message : String(error),
+        ),
+      };
+    }
+    let decision = guard.decide(intent, view);
+    if (approvals) {
+      decision = await approvals.review(intent, decision, { zone: view?.zone ?? "SAFE" });
     }
     return { intent, decision };
   }

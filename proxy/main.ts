@@ -6,8 +6,9 @@
  * a JSON object) — and stops gracefully on SIGINT or SIGTERM (exit 0).
  * @module
  */
+import { SessionTracker } from "../core/session/mod.ts";
 import { parseArgs } from "node:util";
-import { ApprovalStore } from "../core/approvals/mod.ts";
+import { adapterApprovals } from "../core/approvals/mod.ts";
 import { policyOptions, resolveEnvironment } from "../core/config.ts";
 import { WatchtowerError } from "../core/errors.ts";
 import { Guard } from "../core/guard.ts";
@@ -110,13 +111,7 @@ export async function runProxy(argv: readonly string[], name = "wt-proxy"): Prom
     return 64;
   }
 
-  const env = resolveEnvironment((key) => {
-    try {
-      return Deno.env.get(key);
-    } catch {
-      return undefined;
-    }
-  }, Deno.cwd());
+  const env = resolveEnvironment(readEnv, Deno.cwd());
   let denylist: Denylist | undefined;
   let policy: Awaited<ReturnType<typeof loadPolicyFast>>;
   let allowLoopback: boolean, allowPrivate: boolean;
@@ -145,19 +140,26 @@ export async function runProxy(argv: readonly string[], name = "wt-proxy"): Prom
     import.meta.url,
   );
   const trace = new Trace(workerWriter(env.stateDir, workerUrl));
-  const approvals = new ApprovalStore(env.stateDir, {
-    record: (event) => trace.event(event),
-    ...(policy.vars.workspace !== undefined ? { workspace: policy.vars.workspace } : {}),
-  });
-  const guard = new Guard(policy, { approvals });
-  const session = env.session !== undefined
-    ? { id: env.session, zone: "SAFE" as const }
-    : undefined;
+  const approvals = adapterApprovals(
+    env,
+    readEnv,
+    (event) => trace.event(event),
+    policy.vars.workspace,
+  );
+  const guard = new Guard(policy);
+  const session = new SessionTracker(env.stateDir, env.session);
+  try {
+    session.view(); // a session named at start must exist and be usable
+  } catch (error) {
+    console.error(`${name}: ${error instanceof Error ? error.message : error}`);
+    await trace.close();
+    return 78;
+  }
   const egress = { allowLoopback, allowPrivate };
   const server = new ProxyServer({
     hostname: values.host ?? "127.0.0.1",
     port,
-    decider: new ProxyDecider({ guard, env, egress, denylist, pending: approvals, session }),
+    decider: new ProxyDecider({ guard, env, egress, denylist, approvals, session }),
     egress,
     resolve: hostsResolver(),
     trace,
@@ -213,6 +215,15 @@ export async function runProxy(argv: readonly string[], name = "wt-proxy"): Prom
     return 70;
   }
   return 0;
+}
+
+/** An environment variable, or undefined when unset or not in the permission set. */
+function readEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
 }
 
 if (import.meta.main) {

@@ -301,7 +301,7 @@ export class ProxyServer {
         ),
       };
     } else {
-      decided = decider.decide(parsed);
+      decided = await decider.decide(parsed);
     }
     const hasBody = framing.kind !== "none";
     if (!permits(effectiveVerdict(decided.decision))) {
@@ -316,6 +316,20 @@ export class ProxyServer {
     const resolved = await resolveForEgress(host, this.#options.egress, this.#options.resolve);
     if ("reason" in resolved) {
       decided = { intent: decided.intent, decision: egressDecision(resolved) };
+      effect.status = 403;
+      await answerRefusal(stream, decided, true);
+      finish(decided);
+      return false;
+    }
+    // It goes ahead: the session moves to the request's zone (a POST: COMMITMENT) first.
+    try {
+      const moved = decider.advance(decided);
+      if (moved) trace.event(moved);
+    } catch (error) {
+      decided = {
+        intent: decided.intent,
+        decision: refusal("session_unavailable", "session-unavailable", message(error)),
+      };
       effect.status = 403;
       await answerRefusal(stream, decided, true);
       finish(decided);

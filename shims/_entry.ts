@@ -105,6 +105,13 @@ export async function runShim(spec: ShimSpec, argv: readonly string[]): Promise<
     io: { stdout: write(Deno.stdout), stderr: write(Deno.stderr) },
     childEnv,
     redactor: async () => new (await import("../core/redact.ts")).StreamRedactor(),
+    approvals: async () =>
+      (await import("../core/approvals/mod.ts")).adapterApprovals(
+        env,
+        readEnv,
+        (event) => ledger.appendSync([{ data: { event } }]),
+        guard.policy?.vars.workspace,
+      ),
   });
   if (result.message) say(spec.name, result.message);
   return result.exitCode;

@@ -13,6 +13,7 @@ export const APPROVAL_EVENT_TYPES = [
   "approval.use",
   "approval.expire",
   "approval.corrupt",
+  "approval.forged",
 ] as const;
 
 /** One of {@link APPROVAL_EVENT_TYPES}. */

@@ -9,6 +9,7 @@ export {
   type ApprovalStoreOptions,
   type Denied,
   type GrantOptions,
+  type GrantSigner,
   MAX_CLOCK_SKEW_MS,
   type PendingItem,
   type RequestInfo,
@@ -31,3 +32,34 @@ export {
   parseGrantDuration,
 } from "./key.ts";
 export { type ApprovalDirs, approvalDirs } from "./files.ts";
+export {
+  grantStatement,
+  GrantVerifier,
+  operatorDir,
+  type OperatorKeyPaths,
+  operatorKeyPaths,
+  operatorSigner,
+} from "./signing.ts";
+
+import type { WatchtowerEnvironment } from "../config.ts";
+import type { ApprovalEvent } from "./events.ts";
+import { ApprovalStore } from "./store.ts";
+import { GrantVerifier, operatorDir, operatorKeyPaths } from "./signing.ts";
+
+/**
+ * The store every adapter uses: grants must carry the operator's signature (checked with the
+ * public key in the operator directory), events go to `record`.
+ */
+export function adapterApprovals(
+  env: Pick<WatchtowerEnvironment, "stateDir" | "home" | "workspace">,
+  read: (name: string) => string | undefined,
+  record: (event: ApprovalEvent) => void,
+  workspace?: string,
+): ApprovalStore {
+  const dir = operatorDir((name) => name === "HOME" ? read(name) ?? env.home : read(name));
+  return new ApprovalStore(env.stateDir, {
+    record,
+    verifier: new GrantVerifier(operatorKeyPaths(dir)),
+    ...(workspace !== undefined ? { workspace } : {}),
+  });
+}

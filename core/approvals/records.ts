@@ -40,8 +40,8 @@ export type GrantScope = "once" | "duration" | "session";
 export const GRANT_SCOPES: readonly GrantScope[] = ["once", "duration", "session"];
 
 /**
- * `approvals/<key>.json`: a human's approval of one operation. A later version may add a
- * `signature` over the other fields (operator keys); version 1 has none and refuses unknown keys.
+ * `approvals/<key>.json`: a human's approval of one operation, signed by the operator's key
+ * (`signature`, see signing.ts); adapters refuse a grant whose signature does not verify.
  */
 export interface Grant {
   version: 1;
@@ -55,6 +55,8 @@ export interface Grant {
   approver: string;
   operation: ApprovedOperation;
   policy: string | null;
+  /** Base64 Ed25519 signature over every other field (signing.ts `grantStatement`). */
+  signature?: string;
 }
 
 /** A validated record, or what is wrong with it. */
@@ -127,7 +129,8 @@ const GRANT_FIELDS: Record<string, Check> = {
   approver: nonEmpty,
   operation: (v) => checkFields(v, OPERATION_FIELDS, "operation."),
   policy: orNull(text),
-  // signature: optional, when operator keys arrive (a new version).
+  // The operator's Ed25519 signature over the other fields (signing.ts); absent: unsigned.
+  signature: (v) => v === undefined ? undefined : text(v),
 };
 
 /** Validates a pending request's file text; `expectedKey` is the key its file name says. */

@@ -21,6 +21,7 @@ import {
   restore,
 } from "./files.ts";
 import { checkApprovalKey, checkGrantDuration, isApprovalKey } from "./key.ts";
+import type { GrantVerifier } from "./signing.ts";
 import {
   type ApprovedOperation,
   type Grant,
@@ -45,6 +46,17 @@ export interface ApprovalStoreOptions {
    * (`policy.vars.workspace`), so that the store sees the operation the guard decided.
    */
   workspace?: string;
+  /**
+   * Checks operator signatures: with one, a grant counts only when {@link ApprovalStore.review}
+   * (or {@link ApprovalStore.preverify}) has verified its signature. Without one (tests, tools
+   * that only list), grants count unsigned.
+   */
+  verifier?: GrantVerifier;
+}
+
+/** Signs grants (`wt approve`, with the operator's key). */
+export interface GrantSigner {
+  sign(grant: Grant): Promise<string>;
 }
 
 /** What {@link ApprovalStore.request} records beside the intent and decision. */
@@ -122,6 +134,9 @@ export class ApprovalStore implements ApprovalHook {
   readonly #record: (event: ApprovalEvent) => void;
   readonly #now: () => number;
   readonly #workspace: string | undefined;
+  readonly #verifier: GrantVerifier | undefined;
+  /** Grant file texts whose signature verified (check() is synchronous; verifying is not). */
+  readonly #verified = new Set<string>();
 
   /** A store over `stateDir` (directories are created when first written). */
   constructor(stateDir: string, options: ApprovalStoreOptions = {}) {
@@ -130,6 +145,59 @@ export class ApprovalStore implements ApprovalHook {
     this.#record = options.record ?? (() => {});
     this.#now = options.now ?? Date.now;
     this.#workspace = options.workspace;
+    this.#verifier = options.verifier;
+  }
+
+  /**
+   * Verifies the signature of the grant for `key`, if there is one, so that a following
+   * {@link check} may accept it. A grant whose signature does not verify is reported
+   * (`approval.forged`) and never counts.
+   */
+  async preverify(key: string): Promise<void> {
+    if (!this.#verifier || !isApprovalKey(key)) return;
+    const path = `${this.dirs.approvals}/${key}.json`;
+    const found = readRecordFile(path, MAX_RECORD_BYTES);
+    if (found === undefined || "problem" in found || this.#verified.has(found.text)) return;
+    const parsed = parseGrant(found.text, key);
+    if (!parsed.ok) return; // check() reports it as corrupt
+    if (await this.#verifier.verify(parsed.value)) {
+      if (this.#verified.size > 1024) this.#verified.clear();
+      this.#verified.add(found.text);
+    } else {
+      this.#record({
+        type: "approval.forged",
+        key,
+        file: path,
+        problem: parsed.value.signature === undefined
+          ? "the grant is not signed by the operator"
+          : "the grant's signature does not verify with the operator's key",
+      });
+    }
+  }
+
+  /**
+   * What an adapter does with a decision: an escalation with a valid, signed grant for exactly
+   * this operation becomes an allow (reason `approved`); any other escalation is written to
+   * `pending/` for a human. Other decisions pass unchanged.
+   */
+  async review<D extends Decision>(
+    intent: Intent,
+    decision: D,
+    info: RequestInfo = {},
+  ): Promise<D> {
+    if (decision.verdict !== "escalate" || decision.approval_key === undefined) return decision;
+    await this.preverify(decision.approval_key);
+    const grant = this.check(intent, decision);
+    if (grant?.approved) {
+      return {
+        ...decision,
+        verdict: "allow",
+        reason: "approved",
+        detail: `${grant.detail} (was: ${decision.detail})`,
+      };
+    }
+    if (decision.mode === "enforce") this.request(intent, decision, info);
+    return decision;
   }
 
   /** The file of the pending request `key`. */
@@ -158,6 +226,7 @@ export class ApprovalStore implements ApprovalHook {
     const parsed = parseGrant(found.text, key);
     if (!parsed.ok) return this.#corrupt(key, path, parsed.problem);
     const grant = parsed.value;
+    if (this.#verifier && !this.#verified.has(found.text)) return undefined;
     const now = this.#now();
     if (Date.parse(grant.created) - now > MAX_CLOCK_SKEW_MS) {
       return this.#corrupt(key, path, `created ${grant.created}, in the future (clock or forgery)`);
@@ -229,6 +298,26 @@ export class ApprovalStore implements ApprovalHook {
    * `invalid_intent` (the request's file is corrupt: deny it to remove it).
    */
   grant(key: string, options: GrantOptions): Grant {
+    return this.#commitGrant(this.#draftGrant(key, options));
+  }
+
+  /**
+   * {@link grant}, with the grant signed by `signer` (the operator's key) before it is written:
+   * what `wt approve` does, and what adapters with a verifier accept.
+   */
+  async grantSigned(key: string, options: GrantOptions, signer: GrantSigner): Promise<Grant> {
+    const draft = this.#draftGrant(key, options);
+    try {
+      draft.grant.signature = await signer.sign(draft.grant);
+    } catch (error) {
+      restore(draft.claimed, draft.pendingPath);
+      throw error;
+    }
+    return this.#commitGrant(draft);
+  }
+
+  /** Validates, claims the pending request and builds the grant (not yet written). */
+  #draftGrant(key: string, options: GrantOptions) {
     checkApprovalKey(key);
     const { scope } = options;
     if (!GRANT_SCOPES.includes(scope)) {
@@ -271,6 +360,14 @@ export class ApprovalStore implements ApprovalHook {
       operation: operationOf(request),
       policy: request.policy,
     };
+    return { key, grant, claimed, pendingPath };
+  }
+
+  /** Writes a drafted grant: the event first, then the file; the request is removed. */
+  #commitGrant(
+    draft: { key: string; grant: Grant; claimed: Claimed; pendingPath: string },
+  ): Grant {
+    const { key, grant, claimed, pendingPath } = draft;
     let prepared: ReturnType<typeof prepareReplace>;
     try {
       prepared = prepareReplace(this.grantPath(key), `${JSON.stringify(grant, null, 2)}\n`);

@@ -124,6 +124,32 @@ export const BUILTIN_COMMAND_RULES_YAML = `policies:
         - { target: { command: ls, argv: [ls], program: ls, wrappers: [env, timeout] } }
         - { target: { command: "machinectl list", argv: [machinectl, list], program: machinectl } }
 
+  # Approving, refusing, ending or re-zoning sessions, changing the policy and rewriting the
+  # ledger are the operator's: an agent that runs them through a guarded layer approves itself.
+  - name: deny-operator-commands
+    priority: 770
+    match: { domain: command }
+    condition: >-
+      target.program in ('wt', 'watchtower') and len(target.argv) > 1 and (
+        target.argv[1] in ('approve', 'deny', 'clean', 'apply-profile', 'init', 'init-policy')
+        or (len(target.argv) > 2 and target.argv[1] == 'session' and target.argv[2] in ('end', 'zone', 'start'))
+        or (len(target.argv) > 2 and target.argv[1] == 'profile' and target.argv[2] == 'apply')
+        or (len(target.argv) > 2 and target.argv[1] == 'policy' and target.argv[2] == 'init')
+        or (target.argv[1] in ('verify', 'checkpoint') and '--repair' in target.argv))
+    action: deny
+    risk_level: critical
+    audit: heavy
+    reason: Approvals, sessions, the policy and the ledger are the operator's; an agent cannot change them
+    examples:
+      match:
+        - { target: { command: "wt approve wt-0123456789abcdef", argv: [wt, approve, wt-0123456789abcdef], program: wt } }
+        - { target: { command: "wt session zone SAFE", argv: [wt, session, zone, SAFE], program: wt } }
+        - { target: { command: "wt profile apply clawbot", argv: [wt, profile, apply, clawbot], program: wt } }
+      not_match:
+        - { target: { command: "wt pending", argv: [wt, pending], program: wt } }
+        - { target: { command: "wt check --shell ls", argv: [wt, check, --shell, ls], program: wt } }
+        - { target: { command: "wt session show", argv: [wt, session, show], program: wt } }
+
   - name: deny-remote-code-execution
     priority: 760
     match: { domain: command, command: ${

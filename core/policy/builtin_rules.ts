@@ -1,6 +1,7 @@
 /**
  * Rules every policy starts with (the first layer of the merge): GTFOBins alerts escalate when
- * critical and are shadowed (allowed with heavy audit) when high. A policy decides otherwise
+ * critical and are shadowed (allowed with heavy audit) when high; once a session has read
+ * sensitive data, writes to hosts no rule knows are denied. A policy decides otherwise
  * with a rule of higher priority, or replaces one by name (`enabled: false` removes it).
  * @module
  */
@@ -30,4 +31,34 @@ export const BUILTIN_RULES_YAML = `policies:
     risk_level: high
     audit: heavy
     reason: A GTFOBins capability (a command, file write, library load or privileged context) is used; allowed with heavy audit
+
+  # The operator's signing key signs approvals (docs/threat-model.md): no agent reads or writes
+  # it. (A WATCHTOWER_OPERATOR_DIR elsewhere needs its own rule.)
+  - name: protect-operator-keys
+    priority: 1000
+    match: { domain: [filesystem, search, ssh], path: ["~/.config/watchtower-operator/**", "~/.config/watchtower-operator"] }
+    action: deny
+    risk_level: critical
+    audit: heavy
+    reason: The operator's approval key is not for agents
+    examples:
+      match: ["~/.config/watchtower-operator/operator.key"]
+      not_match: ["~/.config/other/file"]
+
+  # Chain rule: once a session has read something sensitive, sending data to a host no rule
+  # knows is refused. The priority is below every rule a policy writes (0 and up), so a rule
+  # that allows a host (or escalates it) still decides for that host.
+  - name: deny-unknown-egress-after-sensitive-read
+    priority: -100
+    match: { domain: http, method: [POST, PUT, PATCH, DELETE] }
+    condition: "zone != 'SAFE'"
+    action: deny
+    risk_level: high
+    reason: This session has read sensitive data; sending data to a host no rule allows is refused
+    examples:
+      match:
+        - { operation: post, target: { url: "https://unknown.example/upload" }, zone: SENSITIVE }
+      not_match:
+        - { operation: post, target: { url: "https://unknown.example/upload" }, zone: SAFE }
+        - { operation: get, target: { url: "https://docs.example/guide" }, zone: SENSITIVE }
 `;

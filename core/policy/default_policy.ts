@@ -107,6 +107,7 @@ policies:
         - "~/.docker/config.json"
         - "~/.netrc"
         - "~/.git-credentials"
+        - "~/.config/watchtower-operator/**"
         - "**/.env"
         - "**/.env.*"
         - "**/*.pem"

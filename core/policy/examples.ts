@@ -72,6 +72,7 @@ function checkOne(
   if (built === SKIPPED) return SKIPPED;
   if (typeof built === "string") return built;
   const prepared = new PreparedIntent(built, policy.vars);
+  if (typeof example === "object" && example.zone) prepared.zone = example.zone;
   prepared.risk = classify(policy, prepared).weight + operationWeight(policy, built.operation);
   const outcome = rule.test(prepared);
   const matched = outcomeMatches(rule, outcome);

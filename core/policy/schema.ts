@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { DOMAINS, RISK_LEVELS } from "../intent.ts";
+import { DOMAINS, RISK_LEVELS, ZONES } from "../intent.ts";
 
 /** Action words accepted in documents, with the verdict each means. */
 export const ACTION_ALIASES = {
@@ -66,6 +66,8 @@ export const ExampleSchema = z.union([
     target: z.record(z.string(), z.unknown()).default({}),
     identity: z.record(z.string(), z.unknown()).optional(),
     context: z.record(z.string(), z.unknown()).optional(),
+    /** The session zone the example is decided in (default SAFE). */
+    zone: z.enum(ZONES).optional(),
   }),
 ], { error: "an example is a string (path, URL or command) or an intent object" });
 /** Parsed {@link ExampleSchema}. */

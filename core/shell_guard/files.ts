@@ -25,6 +25,7 @@ export const SECRET_PATH_PATTERNS: readonly string[] = [
   "~/.docker/config.json",
   "~/.netrc",
   "~/.git-credentials",
+  "~/.config/watchtower-operator/**",
   "**/.env",
   "**/.env.*",
   "**/*.pem",

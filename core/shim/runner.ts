@@ -5,8 +5,9 @@
  * the verdict says so) and record the effect, linked to the decisions' seqs.
  * @module
  */
+import type { ApprovalStore } from "../approvals/store.ts";
 import type { WatchtowerEnvironment } from "../config.ts";
-import { failClosed, type Guard, type GuardDecision } from "../guard.ts";
+import { failClosed, type Guard, type GuardDecision, type SessionView } from "../guard.ts";
 import {
   type Domain,
   effectiveVerdict,
@@ -18,6 +19,7 @@ import {
 } from "../intent.ts";
 import { decisionRecord, unrecordedDecision } from "../ledger/records.ts";
 import type { Ledger } from "../ledger/writer.ts";
+import { SessionTracker } from "../session/mod.ts";
 
 /** One target's intent, as a command plans it. */
 export interface PlannedIntent {
@@ -71,6 +73,11 @@ export interface RunOptions {
   outputCapBytes?: number;
   /** Makes a redactor for one output stream (loaded only when a run needs one). */
   redactor?: () => Promise<OutputFilter>;
+  /**
+   * The approval store, loaded only when a decision escalates: a signed grant lets the
+   * operation through, any other escalation becomes a pending request.
+   */
+  approvals?: () => Promise<Pick<ApprovalStore, "review">>;
 }
 
 /** How a run ended. */
@@ -122,11 +129,32 @@ export function intentFor(
 /** Decides, records, runs and records the effect. Never throws for a policy or ledger fault. */
 export async function runPlan(plan: ShimPlan, options: RunOptions): Promise<ShimResult> {
   const intents = plan.intents.map((planned) => intentFor(planned, options.env, plan.tool));
+  const tracker = new SessionTracker(options.env.stateDir, options.env.session);
+  let session: SessionView | undefined;
+  let sessionProblem: string | undefined;
+  try {
+    session = tracker.view();
+  } catch (error) {
+    sessionProblem = error instanceof Error ? error.message : String(error);
+  }
   let decisions = intents.map((intent) =>
     plan.refusal !== undefined
       ? failClosed("builtin_refusal", plan.refusal)
-      : options.guard.decide(intent, sessionOf(options.env))
+      : sessionProblem !== undefined
+      ? failClosed("session_unavailable", sessionProblem)
+      : options.guard.decide(intent, session)
   );
+  if (options.approvals && decisions.some((d) => d.verdict === "escalate")) {
+    try {
+      const approvals = await options.approvals();
+      const zone = session?.zone ?? "SAFE";
+      decisions = await Promise.all(
+        decisions.map((decision, i) => approvals.review(intents[i]!, decision, { zone })),
+      );
+    } catch (error) {
+      decisions = decisions.map(() => unrecordedDecision(error));
+    }
+  }
   let seqs: number[] = [];
   try {
     seqs = options.ledger.appendSync(
@@ -170,6 +198,22 @@ export async function runPlan(plan: ShimPlan, options: RunOptions): Promise<Shim
       };
     }
   }
+  // The operation goes ahead: the session moves to its zone first (recorded), or it does not run.
+  try {
+    const moves = intents.flatMap((intent, i) => {
+      const event = tracker.advance(intent, decisions[i]!);
+      return event ? [{ data: { event } }] : [];
+    });
+    if (moves.length > 0) options.ledger.appendSync(moves);
+  } catch (error) {
+    return {
+      ...base,
+      exitCode: SHIM_EXIT.denied,
+      message: `denied: the session's zone could not be recorded: ${
+        error instanceof Error ? error.message : error
+      }`,
+    };
+  }
   const effect = await execute(plan, options, filters);
   try {
     const [recorded] = options.ledger.appendSync([{
@@ -200,10 +244,6 @@ export async function runPlan(plan: ShimPlan, options: RunOptions): Promise<Shim
     exitCode: effect.exitCode,
     ...(effect.message ? { message: effect.message } : {}),
   };
-}
-
-function sessionOf(env: WatchtowerEnvironment) {
-  return env.session !== undefined ? { id: env.session, zone: "SAFE" as const } : undefined;
 }
 
 interface Effect {

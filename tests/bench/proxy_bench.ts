@@ -41,10 +41,14 @@ Deno.bench(
   },
 );
 
-Deno.bench("parse head + decide (GET, allowed)", { group: "request" }, () => {
-  decider.decide(parseTarget(parseRequestHead(head)));
+Deno.bench("parse head + decide (GET, allowed)", { group: "request" }, async () => {
+  await decider.decide(parseTarget(parseRequestHead(head)));
 });
 
-Deno.bench("parse head + decide (POST to an unknown host, escalated)", { group: "request" }, () => {
-  decider.decide(parseTarget(parseRequestHead(post)));
-});
+Deno.bench(
+  "parse head + decide (POST to an unknown host, escalated)",
+  { group: "request" },
+  async () => {
+    await decider.decide(parseTarget(parseRequestHead(post)));
+  },
+);

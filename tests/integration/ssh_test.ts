@@ -136,9 +136,12 @@ test(
     equal(held.code, 75, held.stderr);
     match(held.stderr, /^ssh-ps: approval required \(key wt-[0-9a-f]{16}\)/);
     equal(held.stdout, "");
-    equal(held.entries.length, 1);
-    equal(held.entries[0]!.data.decision.verdict, "escalate");
-    equal(held.entries[0]!.data.intent.operation, "ps");
+    // The escalation becomes a pending request (its event), then the decision is recorded.
+    equal(held.entries.length, 2);
+    equal(held.entries[0]!.data.event.type, "approval.request");
+    equal(held.entries[1]!.data.decision.verdict, "escalate");
+    equal(held.entries[1]!.data.intent.operation, "ps");
+    equal(held.entries[0]!.data.event.key, held.entries[1]!.data.decision.approval_key);
     equal(sshd!.sessions(), sessions);
     writePolicy(
       box!,

@@ -2,6 +2,7 @@
  * `wt gtfo` as users run it: the database, a scan of a ledger whose entries `wt check` wrote
  * (so the GTFOBins annotations are the guard's own), and the monitor.
  */
+import { SessionStore } from "../../core/session/store.ts";
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { GTFO_TABLE } from "../../core/gtfobins/mod.ts";
 import { Ledger } from "../../core/ledger/writer.ts";
@@ -26,6 +27,9 @@ let shared: Promise<ReturnType<typeof sandbox>> | undefined;
 function ledger(): Promise<ReturnType<typeof sandbox>> {
   shared ??= (async () => {
     const box = sandbox();
+    // The sessions the intents name must exist (an unknown session is refused); made directly,
+    // so that the ledger holds only the entries the tests count.
+    for (const id of ["s1", "s2"]) new SessionStore(box.stateDir).start({ id, principal: "p" });
     const checked = await wt(["check", "--batch"], {
       env: box.env,
       stdin: INTENTS.map((intent) => JSON.stringify(intent)).join("\n"),

@@ -33,7 +33,12 @@ function decider(options: { denylist?: string[]; allowLoopback?: boolean } = {})
     env,
     egress: { allowLoopback: options.allowLoopback ?? false, allowPrivate: false },
     denylist: options.denylist ? compileDenylist("deny.yaml", options.denylist) : undefined,
-    pending: { request: (intent, decision) => void pending.push([intent, decision]) },
+    approvals: {
+      review: (intent: Intent, decision: GuardDecision) => {
+        if (decision.verdict === "escalate") pending.push([intent, decision]);
+        return Promise.resolve(decision);
+      },
+    },
   });
   return { decider: made, pending };
 }
@@ -64,62 +69,72 @@ Deno.test("the recorded URL drops credentials and the fragment and redacts every
   equal(targetFor({ kind: "tunnel", host: "::1", port: 8443 }).url, "https://[::1]:8443/");
 });
 
-Deno.test("default policy: reads pass, credential endpoints are denied, unknown writes escalate", () => {
+Deno.test("default policy: reads pass, credential endpoints are denied, unknown writes escalate", async () => {
   const { decider: d, pending } = decider();
-  const read = d.decide(get("http://docs.example.com/guide"));
+  const read = await d.decide(get("http://docs.example.com/guide"));
   equal(read.decision.verdict, "allow");
   equal(read.intent.operation, "get");
   equal(read.intent.context.tool, "wt-proxy");
   equal(read.intent.identity.principal, "agent:test");
-  equal(d.decide(post("http://auth.example.com/oauth/token")).decision.verdict, "deny");
-  const write = d.decide(post("http://api.unknown.example/v1/items?secret=xyz"));
+  equal((await d.decide(post("http://auth.example.com/oauth/token"))).decision.verdict, "deny");
+  const write = await d.decide(post("http://api.unknown.example/v1/items?secret=xyz"));
   equal(write.decision.verdict, "escalate");
   match(write.decision.approval_key!, /^wt-[0-9a-f]{16}$/);
   equal(pending.length, 1);
   ok(!JSON.stringify(pending[0]).includes("xyz"), "a query value reached the pending request");
   // Same request, same key; another query value, same key (values are not part of it).
   equal(
-    d.decide(post("http://api.unknown.example/v1/items?secret=other")).decision.approval_key,
+    (await d.decide(post("http://api.unknown.example/v1/items?secret=other"))).decision
+      .approval_key,
     write.decision.approval_key,
   );
   ok(
-    d.decide(post("http://api.unknown.example/v1/other")).decision.approval_key !==
+    (await d.decide(post("http://api.unknown.example/v1/other"))).decision.approval_key !==
       write.decision.approval_key,
   );
-  equal(d.decide({ kind: "tunnel", host: "github.com", port: 443 }).decision.verdict, "allow");
-  equal(d.decide({ kind: "tunnel", host: "github.com", port: 22 }).decision.verdict, "escalate");
+  equal(
+    (await d.decide({ kind: "tunnel", host: "github.com", port: 443 })).decision.verdict,
+    "allow",
+  );
+  equal(
+    (await d.decide({ kind: "tunnel", host: "github.com", port: 22 })).decision.verdict,
+    "escalate",
+  );
 });
 
-Deno.test("literal addresses meet the egress guard before the policy; names wait for resolution", () => {
+Deno.test("literal addresses meet the egress guard before the policy; names wait for resolution", async () => {
   const { decider: d, pending } = decider();
-  const metadata = d.decide(post("http://169.254.169.254/latest/api/token"));
+  const metadata = await d.decide(post("http://169.254.169.254/latest/api/token"));
   equal(metadata.decision.verdict, "deny");
   deepEqual(metadata.decision.matched_rules, ["egress-metadata"]);
   equal(metadata.decision.reason, "boundary");
   equal(pending.length, 0, "a refused address must not become a pending approval");
-  deepEqual(d.decide(get("http://[::ffff:a9fe:a9fe]/")).decision.matched_rules, [
+  deepEqual((await d.decide(get("http://[::ffff:a9fe:a9fe]/"))).decision.matched_rules, [
     "egress-metadata",
   ]);
-  deepEqual(d.decide(get("http://10.0.0.8/")).decision.matched_rules, ["egress-private"]);
-  deepEqual(d.decide(get("http://127.0.0.1:9/")).decision.matched_rules, ["egress-loopback"]);
+  deepEqual((await d.decide(get("http://10.0.0.8/"))).decision.matched_rules, ["egress-private"]);
+  deepEqual((await d.decide(get("http://127.0.0.1:9/"))).decision.matched_rules, [
+    "egress-loopback",
+  ]);
   equal(
-    decider({ allowLoopback: true }).decider.decide(get("http://127.0.0.1:9/")).decision.verdict,
+    (await decider({ allowLoopback: true }).decider.decide(get("http://127.0.0.1:9/"))).decision
+      .verdict,
     "allow",
   );
   // A name is decided by policy here; its addresses are checked when it is resolved.
-  equal(d.decide(get("http://internal.example/")).decision.verdict, "allow");
+  equal((await d.decide(get("http://internal.example/"))).decision.verdict, "allow");
 });
 
-Deno.test("the denylist refuses first, with the pattern as the rule", () => {
+Deno.test("the denylist refuses first, with the pattern as the rule", async () => {
   const { decider: d } = decider({
     denylist: parseDenylist('urls: ["*.pastebin.com/*", "*/upload*"]', "deny.yaml"),
   });
-  const hit = d.decide(get("http://x.PASTEBIN.com/raw/1"));
+  const hit = await d.decide(get("http://x.PASTEBIN.com/raw/1"));
   equal(hit.decision.verdict, "deny");
   deepEqual(hit.decision.matched_rules, ["denylist:*.pastebin.com/*"]);
   match(hit.decision.detail, /deny\.yaml/);
-  equal(d.decide(get("http://docs.example.com/%75pload/x")).decision.verdict, "deny");
-  equal(d.decide(get("http://docs.example.com/guide")).decision.verdict, "allow");
+  equal((await d.decide(get("http://docs.example.com/%75pload/x"))).decision.verdict, "deny");
+  equal((await d.decide(get("http://docs.example.com/guide"))).decision.verdict, "allow");
 });
 
 Deno.test("denylist files: a list or urls:, anything else is a located error", () => {
