@@ -2,13 +2,11 @@
  * `wt check`: decide one intent given by flags or as JSON, or a JSONL stream of them (`--batch`).
  * @module
  */
-import type { SessionView } from "../core/guard.ts";
-import { sessionViews } from "./session_view.ts";
 import type { WatchtowerEnvironment } from "../core/config.ts";
 import { WatchtowerError } from "../core/errors.ts";
 import { DOMAINS, effectiveVerdict, type Intent, RESOURCE_FIELD } from "../core/intent.ts";
 import { type IntentDefaults, parseIntent } from "../core/intent_parse.ts";
-import { Guard, type GuardDecision } from "../core/guard.ts";
+import { failClosed, Guard, type GuardDecision, type SessionView } from "../core/guard.ts";
 import { decisionRecord, unrecordedDecision } from "../core/ledger/records.ts";
 import { type Appended, Ledger } from "../core/ledger/writer.ts";
 import { type FlagSpec, listFlag, parseArgs, type ParsedArgs, stringFlag, usage } from "./args.ts";
@@ -16,6 +14,7 @@ import { cliEnvironment, loadCliPolicy, POLICY_FLAGS } from "./context.ts";
 import { createGuard } from "./guard.ts";
 import { EXIT, exitForError, exitForVerdict } from "./exit.ts";
 import { type Line, readLines } from "./lines.ts";
+import { sessionViews } from "./session_view.ts";
 import { err, out, paint, paintVerdict, printJson } from "./output.ts";
 
 /** Help text. */
@@ -128,7 +127,7 @@ export async function runCheck(argv: readonly string[]): Promise<number> {
       json: args.flags.json === true,
     });
   }
-  let decision = guard.decide(intent!, sessionOf(intent!));
+  let decision = decideInSession(guard, intent!);
   let recorded: Appended | undefined;
   if (ledger) {
     try {
@@ -147,8 +146,14 @@ export async function runCheck(argv: readonly string[]): Promise<number> {
  * The session an intent names, with its current zone (read once per session per run). A check
  * does not advance the zone: it is not an action. Throws `session_unavailable`.
  */
-function sessionOf(intent: Intent) {
-  return sessionView(intent.context.session);
+function decideInSession(guard: Guard, intent: Intent): GuardDecision {
+  try {
+    return guard.decide(intent, sessionView(intent.context.session));
+  } catch (error) {
+    // An unknown, corrupt or ended session: the answer is deny, recorded like any other.
+    if (!(error instanceof WatchtowerError) || error.code !== "session_unavailable") throw error;
+    return failClosed("session_unavailable", error.message);
+  }
 }
 
 let sessionView: (id: string | undefined) => SessionView | undefined = () => undefined;
@@ -396,7 +401,7 @@ function decideLine(
       return { fields: fields({}), shell: { answer, module: shell.module, base: fields({}) } };
     }
     const intent = parseIntent(value, defaults);
-    const decision = guard.decide(intent, sessionOf(intent));
+    const decision = decideInSession(guard, intent);
     return { fields: fields({ decision }), record: { intent, decision } };
   } catch (error) {
     const message = error instanceof SyntaxError

@@ -137,6 +137,9 @@ export class SessionStore {
 
   /** Reads session `id`; throws `session_unavailable` when it is unknown or corrupt. */
   read(id: string): SessionRecord {
+    if (!SESSION_ID.test(id)) {
+      throw unavailable(`'${id.slice(0, 80)}' is not a session id, so it cannot be used`);
+    }
     const path = this.path(id);
     const found = readRecordFile(path, MAX_SESSION_BYTES);
     if (found === undefined) {

@@ -214,6 +214,19 @@ function readProgramZone(program: string, args: readonly string[]): Zone {
   }
   // The environment holds tokens and keys: printing it is a read of secrets.
   if (program === "env" || program === "printenv") return "SENSITIVE";
+  const operands = args.filter((a) => !a.startsWith("-"));
+  if (program === "tree" && args.some((a) => a === "-o" || a.startsWith("--output"))) {
+    return "COMMITMENT";
+  }
+  if (program === "uniq" && operands.length >= 2) return "COMMITMENT"; // uniq IN OUT writes OUT
+  if (program === "hostname" && operands.length >= 1) return "COMMITMENT"; // sets the name
+  if (program === "date" && args.some((a) => a === "-s" || a.startsWith("--set"))) {
+    return "COMMITMENT";
+  }
+  if (program === "ip") {
+    const verbs = ["add", "del", "delete", "set", "change", "replace", "flush", "append"];
+    if (operands.some((a) => verbs.includes(a))) return "COMMITMENT";
+  }
   return "SAFE";
 }
 
@@ -227,11 +240,13 @@ function gitZone(all: readonly string[]): Zone {
   }
   const args = all.slice(start);
   const sub = args[0];
+  if (sub === "reflog" && (args[1] === "expire" || args[1] === "delete")) return "IRREVERSIBLE";
   if (sub === undefined || GIT_READS.has(sub)) return "SAFE";
   if (sub === "push") {
     const forced = args.some((arg) =>
       /^-[a-zA-Z]*[fd]/.test(arg) || arg.startsWith("--force") || arg === "--delete" ||
-      arg === "--mirror" || /^\+/.test(arg) || (/^:/.test(arg) && arg.length > 1)
+      arg === "--mirror" || arg === "--prune" || /^\+/.test(arg) ||
+      (/^:/.test(arg) && arg.length > 1)
     );
     return forced ? "IRREVERSIBLE" : "COMMITMENT";
   }
@@ -239,8 +254,11 @@ function gitZone(all: readonly string[]): Zone {
   if (sub === "clean" && args.some((arg) => /^-[a-z]*f/.test(arg) || arg === "--force")) {
     return "IRREVERSIBLE";
   }
-  if (sub === "branch" && args.some((arg) => arg === "-D" || arg === "--delete")) {
-    return "IRREVERSIBLE";
+  if (sub === "branch") {
+    const deletes = args.some((arg) => /^-[a-zA-Z]*[dD]/.test(arg) || arg === "--delete");
+    const forced = args.some((arg) => /^-[a-zA-Z]*[fD]/.test(arg) || arg === "--force");
+    if (deletes && forced) return "IRREVERSIBLE";
+    if (deletes) return "COMMITMENT";
   }
   if (sub === "branch" || sub === "remote" || sub === "tag") {
     return args.length <= 1 || args.includes("-l") || args.includes("--list") ||
