@@ -186,6 +186,14 @@ export async function runProxy(argv: readonly string[], name = "wt-proxy"): Prom
     await trace.close();
     return 78;
   }
+  // Listen for the stop signals before saying we are ready: a stop right after is graceful.
+  const stopped = Promise.withResolvers<string>();
+  const onSignal = (signal: Deno.Signal) => () => stopped.resolve(signal);
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((signal) => {
+    const handler = onSignal(signal);
+    Deno.addSignalListener(signal, handler);
+    return [signal, handler] as const;
+  });
   if (values.json) {
     console.log(
       JSON.stringify({
@@ -198,13 +206,6 @@ export async function runProxy(argv: readonly string[], name = "wt-proxy"): Prom
     console.log(`${name}: listening on ${shown}:${address.port}`);
   }
 
-  const stopped = Promise.withResolvers<string>();
-  const onSignal = (signal: Deno.Signal) => () => stopped.resolve(signal);
-  const handlers = (["SIGINT", "SIGTERM"] as const).map((signal) => {
-    const handler = onSignal(signal);
-    Deno.addSignalListener(signal, handler);
-    return [signal, handler] as const;
-  });
   const signal = await stopped.promise;
   await server.stop();
   trace.event({ type: "proxy.stop", signal });

@@ -20,7 +20,9 @@ export interface SensitivityAssessment {
 export function classify(policy: CompiledPolicy, intent: PreparedIntent): SensitivityAssessment {
   const weights = policy.settings.sensitivityWeights;
   const fallback = policy.settings.defaultSensitivity;
-  let best: SensitivityAssessment = { level: fallback, weight: weights[fallback] ?? 0 };
+  // The heaviest classification that matches (or the target's declared one); the default level
+  // only when nothing matches, so that a lighter class (`public`) does apply.
+  let best: SensitivityAssessment | undefined;
   const declared = intent.target.sensitivity;
   if (typeof declared === "string" && weights[declared] !== undefined) {
     best = { level: declared, weight: weights[declared] };
@@ -28,13 +30,13 @@ export function classify(policy: CompiledPolicy, intent: PreparedIntent): Sensit
   const domain = intent.intent.domain;
   const forms = domain === "http" ? intent.url.forms : [intent.resource];
   for (const entry of policy.sensitivity) {
-    if (entry.weight <= best.weight) continue;
+    if (best && entry.weight <= best.weight) continue;
     if (entry.domains && !entry.domains.has(domain)) continue;
     if (forms.some((form) => entry.glob.test(form))) {
       best = { level: entry.level, weight: entry.weight };
     }
   }
-  return best;
+  return best ?? { level: fallback, weight: weights[fallback] ?? 0 };
 }
 
 /** The operation's weight (the `*` entry for operations the table does not name). */

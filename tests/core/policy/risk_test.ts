@@ -27,3 +27,30 @@ Deno.test("score levels and level ordering", () => {
   equal(higherLevel("high", "low"), "high");
   equal(higherLevel("low", undefined), "low");
 });
+
+Deno.test("classification: the heaviest matching class, a lighter one too; the default only unmatched", async () => {
+  const { loadPolicyFromText } = await import("../../../core/policy/loader.ts");
+  const { Guard } = await import("../../../core/guard.ts");
+  const guard = new Guard(
+    await loadPolicyFromText(
+      `default: allow
+sensitivity:
+  - { pattern: "/srv/public/*", level: public }
+  - { pattern: "*secret*", level: confidential }
+`,
+      { vars: {} },
+    ),
+  );
+  const read = (path: string) =>
+    guard.decide({
+      identity: { principal: "p", capabilities: [] },
+      domain: "filesystem",
+      operation: "read",
+      target: { path },
+      context: {},
+    });
+  equal(read("/srv/public/index.html").sensitivity, "public");
+  equal(read("/srv/public/secret.txt").sensitivity, "confidential");
+  equal(read("/srv/other/a.txt").sensitivity, "internal");
+  equal(read("/srv/public/index.html").risk_score, 1);
+});
