@@ -51,6 +51,10 @@ const COMMANDS: Record<string, Command> = {
     run: async (argv) => await (await import("./check.ts")).runCheck(argv),
     needs: ["ffi"],
   },
+  admit: {
+    summary: "check an instruction against authority patterns before the agent takes it",
+    run: async (argv) => await (await import("./admit.ts")).runAdmit(argv),
+  },
   policy: {
     summary: "init | check | show | test policies",
     run: async (argv) => await (await import("./policy.ts")).runPolicy(argv),
@@ -58,6 +62,18 @@ const COMMANDS: Record<string, Command> = {
   "init-policy": {
     summary: "print or write the default policy (= wt policy init)",
     run: async (argv) => await (await import("./policy.ts")).runPolicy(["init", ...argv]),
+  },
+  profile: {
+    summary: "list | show | check | apply | remove safety profiles",
+    run: async (argv) => await (await import("./profile.ts")).runProfile(argv),
+  },
+  "apply-profile": {
+    summary: "add a profile to your policy (= wt profile apply)",
+    run: async (argv) => await (await import("./profile.ts")).runProfile(["apply", ...argv]),
+  },
+  "check-profile": {
+    summary: "validate a profile and run its examples (= wt profile check)",
+    run: async (argv) => await (await import("./profile.ts")).runProfile(["check", ...argv]),
   },
   verify: {
     summary: "check the ledger's integrity (--checkpoint, --repair)",
@@ -130,6 +146,10 @@ const COMMANDS: Record<string, Command> = {
   pending: {
     summary: "list escalations waiting for approval",
     run: async (argv) => await (await import("./approve.ts")).runPending(argv),
+  },
+  session: {
+    summary: "start | show | list | end sessions, and move their zone forward",
+    run: async (argv) => await (await import("./session.ts")).runSession(argv),
   },
   proxy: {
     summary: "the egress proxy: decide every HTTP request an agent makes (= wt-proxy)",

@@ -9,6 +9,7 @@
 import { sha256, toHex } from "../ledger/sha256.ts";
 import { BUILTIN_RULES_SOURCE } from "./builtin_rules.ts";
 import { BUILTIN_COMMAND_RULES_SOURCE } from "./builtin_command_rules.ts";
+import { BUILTIN_AUTHORITY_RULES_SOURCE } from "./builtin_authority_rules.ts";
 import { type CompiledPolicy, compilePolicy, needsRegex } from "./compile.ts";
 import { DEFAULT_POLICY_SOURCE } from "./default_policy.ts";
 import { loadRegexCompiler } from "./expr/regex.ts";
@@ -26,8 +27,11 @@ export interface CacheLoadOptions {
   vars: PolicyVars;
 }
 
-/** Bump when the cached form changes. */
-const CACHE_FORMAT = 6;
+/**
+ * Bump when the cached form changes, or when a built-in text is added (a cache written before
+ * does not list its file, so nothing else would notice it: 7 added the authority rules).
+ */
+const CACHE_FORMAT = 7;
 const USER_FILE_NAMES = ["policy.yaml", "policy.yml", "policy.json"];
 const PROFILE_EXTENSIONS = [".yaml", ".yml", ".json"];
 
@@ -129,7 +133,12 @@ function cacheKey(options: CacheLoadOptions): string {
 /** The files a policy may depend on: the user's file candidates and each profile's. */
 function dependencies(options: CacheLoadOptions, profileNames: readonly string[]): string[] {
   // Watchtower's own built-in texts come first: an upgrade changes their module files.
-  const files = [BUILTIN_RULES_SOURCE, BUILTIN_COMMAND_RULES_SOURCE, DEFAULT_POLICY_SOURCE]
+  const files = [
+    BUILTIN_RULES_SOURCE,
+    BUILTIN_COMMAND_RULES_SOURCE,
+    BUILTIN_AUTHORITY_RULES_SOURCE,
+    DEFAULT_POLICY_SOURCE,
+  ]
     .filter((url) => url.startsWith("file:"))
     .map((url) => decodeURIComponent(new URL(url).pathname));
   files.push(

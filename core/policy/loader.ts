@@ -7,6 +7,10 @@ import { WatchtowerError } from "../errors.ts";
 import { type CompiledPolicy, compilePolicy, needsRegex } from "./compile.ts";
 import { BUILTIN_LABEL, BUILTIN_RULES_YAML } from "./builtin_rules.ts";
 import {
+  BUILTIN_AUTHORITY_RULES_LABEL,
+  BUILTIN_AUTHORITY_RULES_YAML,
+} from "./builtin_authority_rules.ts";
+import {
   BUILTIN_COMMAND_RULES_LABEL,
   BUILTIN_COMMAND_RULES_YAML,
 } from "./builtin_command_rules.ts";
@@ -124,13 +128,19 @@ export function resolveLayers(options: LoadOptions): PolicyLayer[] {
   return layers;
 }
 
-/** The built-in rules layer (always first): the GTFOBins rules, then the command guard's. */
+/**
+ * The built-in rules layer (always first): the GTFOBins rules, then the command guard's, then
+ * the authority boundary's.
+ */
 export function builtinLayer(): PolicyLayer {
   const layer = layerFromDocument(parseDocument(BUILTIN_RULES_YAML, BUILTIN_LABEL));
   const commands = layerFromDocument(
     parseDocument(BUILTIN_COMMAND_RULES_YAML, BUILTIN_COMMAND_RULES_LABEL),
   );
-  return { ...layer, rules: [...layer.rules, ...commands.rules] };
+  const authority = layerFromDocument(
+    parseDocument(BUILTIN_AUTHORITY_RULES_YAML, BUILTIN_AUTHORITY_RULES_LABEL),
+  );
+  return { ...layer, rules: [...layer.rules, ...commands.rules, ...authority.rules] };
 }
 
 /** Reads profile `name` from the first directory that has it. */
