@@ -117,7 +117,7 @@ export async function runAdmit(argv: readonly string[]): Promise<number> {
       env,
       readEnv,
       (event) => ledger.appendSync([{ data: { event } }]),
-      policy.vars.workspace,
+      policy,
     );
     try {
       decision = await approvals.review(recorded, decision, { zone: session?.zone ?? "SAFE" });

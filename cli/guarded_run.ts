@@ -50,7 +50,7 @@ export async function guardedRun(
       env,
       readEnv,
       (event) => ledger.appendSync([{ data: { event } }]),
-      policy.vars.workspace,
+      policy,
     );
     const zone = session?.zone ?? "SAFE";
     const parts = await Promise.all(line.parts.map(async (part) => ({

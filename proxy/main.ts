@@ -144,7 +144,7 @@ export async function runProxy(argv: readonly string[], name = "wt-proxy"): Prom
     env,
     readEnv,
     (event) => trace.event(event),
-    policy.vars.workspace,
+    policy,
   );
   const guard = new Guard(policy);
   const session = new SessionTracker(env.stateDir, env.session);

@@ -110,7 +110,7 @@ export async function runShim(spec: ShimSpec, argv: readonly string[]): Promise<
         env,
         readEnv,
         (event) => ledger.appendSync([{ data: { event } }]),
-        guard.policy?.vars.workspace,
+        guard.policy,
       ),
   });
   if (result.message) say(spec.name, result.message);

@@ -42,6 +42,8 @@ export {
 } from "./signing.ts";
 
 import type { WatchtowerEnvironment } from "../config.ts";
+import type { CompiledPolicy } from "../policy/compile.ts";
+import { policyHash } from "../policy/hash.ts";
 import type { ApprovalEvent } from "./events.ts";
 import { ApprovalStore } from "./store.ts";
 import { GrantVerifier, operatorDir, operatorKeyPaths } from "./signing.ts";
@@ -54,12 +56,14 @@ export function adapterApprovals(
   env: Pick<WatchtowerEnvironment, "stateDir" | "home" | "workspace">,
   read: (name: string) => string | undefined,
   record: (event: ApprovalEvent) => void,
-  workspace?: string,
+  policy?: CompiledPolicy,
 ): ApprovalStore {
   const dir = operatorDir((name) => name === "HOME" ? read(name) ?? env.home : read(name));
+  const workspace = policy?.vars.workspace;
   return new ApprovalStore(env.stateDir, {
     record,
     verifier: new GrantVerifier(operatorKeyPaths(dir)),
     ...(workspace !== undefined ? { workspace } : {}),
+    ...(policy ? { policy: policyHash(policy) } : {}),
   });
 }

@@ -52,6 +52,8 @@ export interface ApprovalStoreOptions {
    * that only list), grants count unsigned.
    */
   verifier?: GrantVerifier;
+  /** The policy in force (its hash, see core/policy/hash.ts), recorded in pending requests. */
+  policy?: string;
 }
 
 /** Signs grants (`wt approve`, with the operator's key). */
@@ -135,6 +137,7 @@ export class ApprovalStore implements ApprovalHook {
   readonly #now: () => number;
   readonly #workspace: string | undefined;
   readonly #verifier: GrantVerifier | undefined;
+  readonly #policy: string | undefined;
   /** Grant file texts whose signature verified (check() is synchronous; verifying is not). */
   readonly #verified = new Set<string>();
 
@@ -146,6 +149,7 @@ export class ApprovalStore implements ApprovalHook {
     this.#now = options.now ?? Date.now;
     this.#workspace = options.workspace;
     this.#verifier = options.verifier;
+    this.#policy = options.policy;
   }
 
   /**
@@ -279,7 +283,7 @@ export class ApprovalStore implements ApprovalHook {
       // Bounded, so that a long detail cannot make the request invalid.
       reason: [...decision.detail].slice(0, MAX_REASON).join(""),
       matched_rules: [...decision.matched_rules],
-      policy: info.policy ?? null,
+      policy: info.policy ?? this.#policy ?? null,
     };
     if (!createExclusive(path, `${JSON.stringify(request, null, 2)}\n`)) return key;
     try {

@@ -38,6 +38,8 @@ Deno.test("the self-approval attempts fail; the operator's approval passes", asy
 
   // 2. It writes the grant file itself, as wt approve would have, but without the key.
   const pending = JSON.parse(Deno.readTextFileSync(`${box.stateDir}/pending/${key}.json`));
+  // The request names the policy it was escalated under (evidence for the approval).
+  match(pending.policy, /^sha256:[0-9a-f]{64}$/);
   Deno.mkdirSync(`${box.stateDir}/approvals`, { recursive: true });
   const forged = {
     version: 1,
@@ -80,6 +82,9 @@ Deno.test("the self-approval attempts fail; the operator's approval passes", asy
   equal(again.code, 75);
   const approved = await wt(["approve", key], { env: box.env });
   equal(approved.code, 0, approved.stderr);
+  const grantEvent = ledgerEvents(box.stateDir).findLast((e) => e.type === "approval.grant")!;
+  match(String(grantEvent.policy), /^sha256:[0-9a-f]{64}$/);
+  equal(grantEvent.approver !== undefined, true);
   equal(Deno.statSync(`${operatorDir}/operator.key`).mode! & 0o777, 0o600);
   const done = await wt(["exec", "--", "rm", victim], agent);
   equal(done.code, 0, done.stderr);
