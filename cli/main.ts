@@ -156,6 +156,17 @@ const COMMANDS: Record<string, Command> = {
     run: async (argv) => await (await import("../proxy/main.ts")).runProxy(argv, "wt proxy"),
     needs: ["net"],
   },
+  monitor: {
+    summary: "watch a process tree and stop root-level operations at exec (= wt-monitor)",
+    run: async (argv) => await (await import("../monitor/main.ts")).runMonitor(argv, "wt monitor"),
+    needs: ["ffi"],
+  },
+  "root-monitor": {
+    summary: "the same as wt monitor",
+    run: async (argv) =>
+      await (await import("../monitor/main.ts")).runMonitor(argv, "wt root-monitor"),
+    needs: ["ffi"],
+  },
   gtfo: {
     summary: "GTFOBins: list the database, scan the ledger, or monitor it live",
     run: async (argv) => await (await import("./gtfo.ts")).runGtfo(argv),

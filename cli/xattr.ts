@@ -5,14 +5,9 @@
  * @module
  */
 
-/** Where Linux distributions keep glibc (absolute: FFI resolves bare names against cwd). */
-export const LIBC_PATHS = [
-  "/lib/x86_64-linux-gnu/libc.so.6",
-  "/usr/lib/x86_64-linux-gnu/libc.so.6",
-  "/lib/aarch64-linux-gnu/libc.so.6",
-  "/usr/lib/aarch64-linux-gnu/libc.so.6",
-  "/lib64/libc.so.6",
-] as const;
+import { LIBC_PATHS } from "../core/platform.ts";
+
+export { LIBC_PATHS };
 
 const ENODATA = 61;
 const ENOTSUP = 95;

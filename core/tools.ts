@@ -168,4 +168,12 @@ export const TOOLS: readonly ToolSpec[] = [
     workers: ["proxy/ledger_worker.ts"],
     writesState: true,
   },
+  {
+    name: "wt-monitor",
+    entry: "monitor/main.ts",
+    permissionSet: "wt-monitor",
+    summary: "The root monitor: decides every program an agent's process tree runs, at exec",
+    include: ["profiles"],
+    writesState: true,
+  },
 ];
