@@ -121,14 +121,14 @@ export async function runMonitor(argv: readonly string[], name = "wt-monitor"): 
   const approvals = adapterApprovals(env, readEnv, record, guard.policy);
   const emit = (value: Record<string, unknown>, text: string) =>
     console.log(values.json ? JSON.stringify(value) : `${name}: ${text}`);
-  let tracer: Tracer;
+  const holder: { tracer?: Tracer } = {};
   const decider = new ExecDecider({
     guard,
     env,
     ledger,
     approvals,
     session: () => sessions.view(),
-    watched: () => tracer.traced,
+    watched: () => holder.tracer?.traced ?? [],
     auditAll: values["audit-all"] === true,
     onBlock: (facts, decided) =>
       emit(
@@ -141,7 +141,7 @@ export async function runMonitor(argv: readonly string[], name = "wt-monitor"): 
         `killed ${facts.pid} (${facts.argv.join(" ").slice(0, 200)}): ${decided.decision.detail}`,
       ),
   });
-  tracer = new Tracer(libc, async (facts) => {
+  const tracer = new Tracer(libc, async (facts) => {
     try {
       return await decider.decide(facts);
     } catch (error) {
@@ -159,6 +159,7 @@ export async function runMonitor(argv: readonly string[], name = "wt-monitor"): 
       return "kill";
     }
   }, { exitKill: values["exit-kill"] === true });
+  holder.tracer = tracer;
   try {
     tracer.attach(pid);
   } catch (error) {
