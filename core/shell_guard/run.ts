@@ -73,9 +73,17 @@ export async function runLine(decided: LineDecision, options: RunLineOptions): P
   const started = performance.now();
   let child: Deno.ChildProcess;
   try {
+    // WATCHTOWER_DECISION: the seq of the decision that let the line run, so that the monitor can
+    // link what the processes did to what was asked for.
+    const seq = decided.parts.map((part) => part.seq).filter((n) => n !== undefined).at(-1);
+    const link: Record<string, string> = seq !== undefined
+      ? { WATCHTOWER_DECISION: String(seq) }
+      : {};
     child = new Deno.Command(options.program, {
       args: options.args,
-      ...(options.env === "inherit" ? {} : { clearEnv: true, env: options.env }),
+      ...(options.env === "inherit"
+        ? { env: link }
+        : { clearEnv: true, env: { ...options.env, ...link } }),
       stdin: options.stdin,
       stdout: filters ? "piped" : "inherit",
       stderr: filters ? "piped" : "inherit",

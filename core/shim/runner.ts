@@ -214,7 +214,11 @@ export async function runPlan(plan: ShimPlan, options: RunOptions): Promise<Shim
       }`,
     };
   }
-  const effect = await execute(plan, options, filters);
+  // The decision's seq goes with the program, so that the monitor can link its processes to it.
+  const linked = seqs.length > 0
+    ? { ...options, childEnv: { ...options.childEnv, WATCHTOWER_DECISION: String(seqs.at(-1)) } }
+    : options;
+  const effect = await execute(plan, linked, filters);
   try {
     const [recorded] = options.ledger.appendSync([{
       data: {

@@ -33,7 +33,7 @@ async function watch(script: string, extraArgs: string[] = []): Promise<Watched>
     args: ["-c", `read _ < ${gate}\n${script}`],
     cwd: work,
     clearEnv: true,
-    env: { PATH: `${bin}:/usr/bin:/bin`, HOME: box.home },
+    env: cleanEnv({ PATH: `${bin}:/usr/bin:/bin`, HOME: box.home, WATCHTOWER_DIR: box.stateDir }),
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -128,6 +128,23 @@ echo end
   const types = watched.ledger.map((e) => e.data.event?.type).filter(Boolean);
   equal(types[0], "monitor.start");
   equal(types.at(-1), "monitor.stop");
+});
+
+Deno.test("a block under a guarded operation links to the decision that started it", async () => {
+  const watched = await watch(`
+printf '#!/bin/sh\\necho building\\nsudo id && echo SUDO-RAN\\necho built\\n' > build.sh
+chmod +x build.sh
+deno run -q --no-prompt --config ${REPO}/deno.json -P=wt ${REPO}/cli/main.ts exec -- ./build.sh
+echo end
+`);
+  ok(!watched.agentOut.includes("SUDO-RAN"), watched.agentOut);
+  ok(watched.agentOut.includes("built"), watched.agentOut);
+  const asked = watched.ledger.find((e) => e.data.intent?.target.command === "./build.sh")!;
+  equal(asked.data.decision.verdict, "allow");
+  const blocked = watched.ledger.find((e) =>
+    e.data.intent?.target.program === "sudo" && e.data.context.tool === "wt-monitor"
+  )!;
+  equal(blocked.annotations.guarded_by_seq, asked.seq);
 });
 
 Deno.test("wt-monitor keeps watching after the agent crashes: orphans are still decided", async () => {

@@ -1,0 +1,77 @@
+/**
+ * The daemons' permission sets fence them in. The egress proxy may read (policy, profiles,
+ * denylists, the hosts file), listen and connect, and write only the state directory its
+ * launcher names; the root monitor may read, call libc (by absolute path) and write the state
+ * directory. Neither runs programs, reads secrets from the environment or system information.
+ */
+import { deepEqual, equal } from "node:assert/strict";
+import { stateDirFlags, TOOLS } from "../../core/tools.ts";
+import { PROBE } from "./_probe.ts";
+import { REPO, run } from "./_wt.ts";
+
+Deno.test("wt-proxy's permission set: read, net, write the state directory, nothing else", async () => {
+  const tool = TOOLS.find((t) => t.name === "wt-proxy")!;
+  const home = Deno.makeTempDirSync({ prefix: "wt-fence-" });
+  const state = `${home}/state`;
+  Deno.mkdirSync(state);
+  Deno.writeTextFileSync(`${home}/probe.js`, PROBE);
+  const result = await run([
+    "run",
+    "-q",
+    "--no-prompt",
+    "--config",
+    `${REPO}/deno.json`,
+    `-P=${tool.permissionSet}`,
+    ...stateDirFlags(tool, state),
+    `${home}/probe.js`,
+    state,
+    "true",
+  ], { env: { HOME: home, AWS_SECRET_ACCESS_KEY: "x" } });
+  equal(result.code, 0, result.stderr);
+  deepEqual(JSON.parse(result.stdout), {
+    read: "allowed",
+    "write-state": "allowed",
+    "write-elsewhere": "denied",
+    "net-connect": "error:ConnectionRefused",
+    "net-listen": "allowed",
+    "run-wrapped": "denied",
+    "run-other": "denied",
+    ffi: "denied",
+    "env-secret": "denied",
+    sys: "denied",
+  });
+});
+
+Deno.test("wt-monitor's permission set: read, libc through FFI, write the state directory, nothing else", async () => {
+  const tool = TOOLS.find((t) => t.name === "wt-monitor")!;
+  const home = Deno.makeTempDirSync({ prefix: "wt-fence-" });
+  const state = `${home}/state`;
+  Deno.mkdirSync(state);
+  Deno.writeTextFileSync(`${home}/probe.js`, PROBE);
+  const result = await run([
+    "run",
+    "-q",
+    "--no-prompt",
+    "--config",
+    `${REPO}/deno.json`,
+    `-P=${tool.permissionSet}`,
+    ...stateDirFlags(tool, state),
+    `${home}/probe.js`,
+    state,
+    "true",
+  ], { env: { HOME: home, AWS_SECRET_ACCESS_KEY: "x" } });
+  equal(result.code, 0, result.stderr);
+  deepEqual(JSON.parse(result.stdout), {
+    read: "allowed",
+    "write-state": "allowed",
+    "write-elsewhere": "denied",
+    "net-connect": "denied",
+    "net-listen": "denied",
+    "run-wrapped": "denied",
+    "run-other": "denied",
+    // libc only, by absolute path (ptrace, waitpid, kill, prctl, and procfs reads).
+    ffi: "allowed",
+    "env-secret": "denied",
+    sys: "denied",
+  });
+});
