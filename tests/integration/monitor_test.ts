@@ -65,13 +65,17 @@ async function watch(script: string, extraArgs: string[] = []): Promise<Watched>
     text += value;
   }
   ok(text.includes('"watching"'), `the monitor did not start: ${text}`);
+  // Read the monitor's lines while the agent runs: a full pipe would stall the monitor.
+  const drained = (async () => {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+  })();
   await Deno.writeTextFile(gate, "go\n");
-  const [agentResult] = await Promise.all([agent.output()]);
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
+  const agentResult = await agent.output();
+  await drained;
   const status = await monitor.status;
   const errText = await new Response(monitor.stderr).text();
   equal(status.code, 0, errText);
