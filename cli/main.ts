@@ -156,6 +156,11 @@ const COMMANDS: Record<string, Command> = {
     run: async (argv) => await (await import("../proxy/main.ts")).runProxy(argv, "wt proxy"),
     needs: ["net"],
   },
+  run: {
+    summary: "start an agent with every layer around it (wt run -- AGENT ARGS…)",
+    run: async (argv) => await (await import("./run.ts")).runRun(argv),
+    needs: ["run"],
+  },
   monitor: {
     summary: "watch a process tree and stop root-level operations at exec (= wt-monitor)",
     run: async (argv) => await (await import("../monitor/main.ts")).runMonitor(argv, "wt monitor"),

@@ -1,0 +1,69 @@
+/**
+ * The agent's launcher for `wt run`: a tiny process that waits until the monitor is attached to
+ * it, fences itself with the kernel backstops (`no_new_privs`: setuid programs such as sudo can
+ * no longer gain privilege), then replaces itself with the agent through `execvp`. The agent so
+ * starts already fenced and already watched, and the monitor decides its very first exec.
+ *
+ * Usage: `deno run -P=wt-launch monitor/launch.ts GATE -- PROGRAM ARGS…`: GATE is a FIFO the
+ * launcher reads one line from before it goes on. The environment it was given is the agent's.
+ * @module
+ */
+import { LIBC_PATHS } from "../core/platform.ts";
+
+const PR_SET_NO_NEW_PRIVS = 38;
+
+/** Waits for the gate, applies the backstops and execs; returns only on failure (the code). */
+export async function launch(argv: readonly string[]): Promise<number> {
+  const dash = argv.indexOf("--");
+  const gate = argv[0];
+  const command = dash >= 0 ? argv.slice(dash + 1) : [];
+  if (gate === undefined || dash !== 1 || command.length === 0) {
+    console.error("wt-launch: usage: launch.ts GATE -- PROGRAM ARGS…");
+    return 64;
+  }
+  // The monitor writes the gate once it is tracing this process.
+  const opened = await Deno.open(gate, { read: true });
+  const buffer = new Uint8Array(16);
+  const n = await opened.read(buffer);
+  opened.close();
+  if (n === null || new TextDecoder().decode(buffer.subarray(0, n)).trim() !== "go") {
+    console.error("wt-launch: the monitor did not start; the agent is not run unwatched");
+    return 70;
+  }
+  const path = LIBC_PATHS.find((candidate) => {
+    try {
+      return Deno.statSync(candidate).isFile;
+    } catch {
+      return false;
+    }
+  });
+  if (!path) {
+    console.error("wt-launch: libc not found; cannot apply the kernel backstops");
+    return 69;
+  }
+  const libc = Deno.dlopen(path, {
+    prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
+    execvp: { parameters: ["buffer", "buffer"], result: "i32" },
+    __errno_location: { parameters: [], result: "pointer" },
+  });
+  if (libc.symbols.prctl(PR_SET_NO_NEW_PRIVS, 1n, 0n, 0n, 0n) !== 0) {
+    console.error("wt-launch: cannot set no_new_privs; the agent is not run unfenced");
+    return 70;
+  }
+  // argv for execvp: NUL-terminated strings and a NULL-terminated array of pointers to them.
+  const encoder = new TextEncoder();
+  const strings = command.map((arg) => encoder.encode(`${arg}\0`));
+  const pointers = new BigUint64Array(strings.length + 1);
+  strings.forEach((bytes, i) => {
+    pointers[i] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes)));
+  });
+  libc.symbols.execvp(strings[0]!, new Uint8Array(pointers.buffer));
+  const errnoPointer = libc.symbols.__errno_location();
+  const errno = errnoPointer ? new Deno.UnsafePointerView(errnoPointer).getInt32() : -1;
+  console.error(
+    `wt-launch: cannot run ${command[0]}: ${errno === 2 ? "not found on PATH" : `errno ${errno}`}`,
+  );
+  return errno === 2 ? 127 : 126;
+}
+
+if (import.meta.main) Deno.exit(await launch(Deno.args));

@@ -1,0 +1,73 @@
+/**
+ * `wt run` with a real agent (a bash script): every layer is around it — safe commands under the
+ * real names, the guarded shell as SHELL, the egress proxy, the root monitor and no_new_privs —
+ * and its exit code and a session summary come back.
+ */
+import { equal, match, ok } from "node:assert/strict";
+import { sandbox, wt } from "./_wt.ts";
+
+const AGENT = `#!/bin/bash
+echo agent-start
+echo "SHELL=$SHELL"
+command -v rm
+grep NoNewPrivs /proc/self/status
+sudo id && echo SUDO-RAN
+echo hello > notes.txt && cat notes.txt
+"$SHELL" -c 'sudo ls'; echo "shell-exit=$?"
+rm notes.txt && echo removed
+curl -s -o /dev/null -w 'metadata=%{http_code}\\n' http://169.254.169.254/latest/meta-data/
+exit 7
+`;
+
+Deno.test("wt run puts every layer around the agent and returns its exit code", async () => {
+  const box = sandbox();
+  const work = `${box.home}/project`;
+  const bin = `${box.home}/bin`;
+  Deno.mkdirSync(`${work}/.git`, { recursive: true });
+  Deno.mkdirSync(bin, { recursive: true });
+  Deno.copyFileSync("/bin/echo", `${bin}/sudo`);
+  Deno.chmodSync(`${bin}/sudo`, 0o755);
+  Deno.writeTextFileSync(`${work}/agent.sh`, AGENT, { mode: 0o755 });
+  const result = await wt(["run", "--json", "--", "./agent.sh"], {
+    env: { ...box.env, PATH: `${bin}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}` },
+    cwd: work,
+  });
+  equal(result.code, 7, result.stderr);
+  const out = result.stdout;
+  match(out, /^agent-start\n/);
+  match(out, new RegExp(`SHELL=${box.stateDir}/agent-bin/wt-sh\n`));
+  match(out, new RegExp(`${box.stateDir}/agent-bin/rm\n`));
+  match(out, /NoNewPrivs:\s+1\n/);
+  ok(!out.includes("SUDO-RAN"), out);
+  match(out, /hello\n/);
+  match(out, /shell-exit=77\n/);
+  match(out, /removed\n/);
+  match(out, /metadata=403\n/);
+  match(result.stderr, /wt run: killed sudo id/);
+  const summary = JSON.parse(result.stderr.trim().split("\n").at(-1)!);
+  equal(summary.exit_code, 7);
+  equal(summary.killed, 1);
+  equal(summary.zone, "IRREVERSIBLE"); // the rm moved the session on
+  ok(summary.refused >= 3);
+  const session = await wt(["session", "show", summary.session, "--json"], { env: box.env });
+  equal(JSON.parse(session.stdout).zone, "IRREVERSIBLE");
+});
+
+Deno.test("wt run refuses an agent that does not exist, and a first exec the policy denies", async () => {
+  const box = sandbox();
+  Deno.mkdirSync(`${box.home}/project`, { recursive: true });
+  const missing = await wt(["run", "--", "no-such-agent-program"], {
+    env: box.env,
+    cwd: `${box.home}/project`,
+  });
+  equal(missing.code, 127, missing.stderr);
+  match(missing.stderr, /cannot run no-such-agent-program: not found/);
+  const denied = await wt(["run", "--", "bash", "-c", "sudo id"], {
+    env: box.env,
+    cwd: `${box.home}/project`,
+  });
+  equal(denied.code, 137, denied.stderr);
+  match(denied.stderr, /wt run: killed bash -c sudo id/);
+  const usage = await wt(["run"], { env: box.env });
+  equal(usage.code, 64);
+});
