@@ -159,7 +159,8 @@ const COMMANDS: Record<string, Command> = {
   run: {
     summary: "start an agent with every layer around it (wt run -- AGENT ARGS…)",
     run: async (argv) => await (await import("./run.ts")).runRun(argv),
-    needs: ["run"],
+    // run: the layers and the agent; net: the permission broker's Unix socket.
+    needs: ["run", "net"],
   },
   monitor: {
     summary: "watch a process tree and stop root-level operations at exec (= wt-monitor)",

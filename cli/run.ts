@@ -13,13 +13,14 @@ import { SessionStore } from "../core/session/store.ts";
 import { listFlag, parseArgs, stringFlag, usage } from "./args.ts";
 import { cliEnvironment, readEnv } from "./context.ts";
 import { EXIT } from "./exit.ts";
+import type { Broker } from "./broker.ts";
 import { out } from "./output.ts";
 
 /** Help text of `wt run`. */
 export const RUN_USAGE = `wt run — start an agent with every Watchtower layer around it
 
 Usage: wt run [--profile P]… [--session S] [--purpose P] [--principal P] [--shims DIR]
-              [--json] -- AGENT [ARGS…]
+              [--broker] [--json] -- AGENT [ARGS…]
 
 What the agent gets:
   WATCHTOWER_SESSION   a new session (or --session S, which must be usable)
@@ -30,6 +31,8 @@ What the agent gets:
   the root monitor     on its whole process tree from its first exec; if the monitor stops, the
                        tree is killed (nothing runs unwatched)
   no_new_privs         set before the agent starts: setuid programs (sudo) gain nothing
+  the permission broker  for a Deno agent (deno …, or --broker): every read, write, net, env,
+                       run, ffi and sys check its Deno makes is decided by the policy and recorded
 With --profile, every layer decides under your policy plus the profile (a copy of your policy is
 written to STATE_DIR/sessions/ID.policy.yaml and passed as WATCHTOWER_POLICY).
 
@@ -113,6 +116,7 @@ export async function runRun(argv: readonly string[]): Promise<number> {
     purpose: { type: "string" },
     principal: { type: "string" },
     shims: { type: "string" },
+    broker: { type: "boolean" },
   });
   if (args.flags.help) {
     out(`${RUN_USAGE}\n`);
@@ -162,6 +166,7 @@ export async function runRun(argv: readonly string[]): Promise<number> {
   let proxy: Layer | undefined;
   let monitor: Layer | undefined;
   let launcher: Deno.ChildProcess | undefined;
+  let broker: Broker | undefined;
   const blocks: string[] = [];
   try {
     proxy = await startLayer(
@@ -190,8 +195,19 @@ export async function runRun(argv: readonly string[]): Promise<number> {
       NO_PROXY: "",
       no_proxy: "",
     };
+    // A Deno agent: every permission check it makes is decided by the policy (the broker).
+    const deno = args.flags.broker === true || /(^|\/)deno$/.test(agent[0]!);
+    const socket = `${stateDir}/sessions/${session.id}.broker.sock`;
+    if (deno) {
+      broker = await startSessionBroker(socket, layerEnv, session.id);
+    }
     launcher = new Deno.Command(Deno.execPath(), {
-      args: denoRun("wt-launch", "", "monitor/launch.ts", [gate, "--", ...agent]),
+      args: denoRun("wt-launch", "", "monitor/launch.ts", [
+        gate,
+        ...(deno ? ["--broker", socket] : []),
+        "--",
+        ...agent,
+      ]),
       clearEnv: true,
       env: agentEnv,
       stdin: "inherit",
@@ -238,6 +254,8 @@ export async function runRun(argv: readonly string[]): Promise<number> {
     await following.catch(() => {});
     await stopLayer(proxy);
     proxy = undefined;
+    await broker?.close();
+    broker = undefined;
     const code = status.signal ? 128 + signalNumber(status.signal) : status.code;
     report(stateDir, session.id, store, code, blocks, args.flags.json === true);
     return code;
@@ -252,6 +270,7 @@ export async function runRun(argv: readonly string[]): Promise<number> {
     }
     await stopLayer(monitor);
     await stopLayer(proxy);
+    await broker?.close();
     if (error instanceof WatchtowerError) {
       throw new WatchtowerError(
         error.code,
@@ -260,6 +279,43 @@ export async function runRun(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
+}
+
+/** The broker for a Deno agent, deciding under the policy the layers use. */
+async function startSessionBroker(
+  socket: string,
+  layerEnv: Record<string, string>,
+  id: string,
+): Promise<Broker> {
+  const { startBroker } = await import("./broker.ts");
+  const { loadPolicyFast } = await import("../core/policy/cache.ts");
+  const { policyOptions, resolveEnvironment } = await import("../core/config.ts");
+  const { builtinProfilesDir } = await import("./context.ts");
+  const { Guard } = await import("../core/guard.ts");
+  const env = resolveEnvironment((name) => layerEnv[name] ?? readEnv(name), Deno.cwd());
+  const options = policyOptions(env, builtinProfilesDir());
+  const policy = await loadPolicyFast(
+    env.policyFile !== undefined ? { ...options, policyFile: env.policyFile } : options,
+  );
+  const store = new SessionStore(env.stateDir);
+  const { SessionTracker } = await import("../core/session/mod.ts");
+  const tracker = new SessionTracker(env.stateDir, id);
+  try {
+    Deno.removeSync(socket);
+  } catch {
+    // none yet
+  }
+  return startBroker({
+    socket,
+    guard: new Guard(policy),
+    env,
+    ledger: new Ledger(env.stateDir, { sync: "batch" }),
+    session: () => {
+      const session = store.current(id);
+      return { id: session.id, zone: session.zone };
+    },
+    advance: (intent, decision) => tracker.advance(intent, decision),
+  });
 }
 
 function copyEnv(names: readonly string[]): Record<string, string> {

@@ -4,8 +4,10 @@
  * no longer gain privilege), then replaces itself with the agent through `execvp`. The agent so
  * starts already fenced and already watched, and the monitor decides its very first exec.
  *
- * Usage: `deno run -P=wt-launch monitor/launch.ts GATE -- PROGRAM ARGS…`: GATE is a FIFO the
- * launcher reads one line from before it goes on. The environment it was given is the agent's.
+ * Usage: `deno run -P=wt-launch monitor/launch.ts GATE [--broker SOCKET] -- PROGRAM ARGS…`: GATE
+ * is a FIFO the launcher reads one line from before it goes on. The environment it was given is
+ * the agent's; `--broker` adds `DENO_PERMISSION_BROKER_PATH` to it at the last moment (set on the
+ * launcher itself, it would broker the launcher's own permissions too).
  * @module
  */
 import { LIBC_PATHS } from "../core/platform.ts";
@@ -17,8 +19,13 @@ export async function launch(argv: readonly string[]): Promise<number> {
   const dash = argv.indexOf("--");
   const gate = argv[0];
   const command = dash >= 0 ? argv.slice(dash + 1) : [];
-  if (gate === undefined || dash !== 1 || command.length === 0) {
-    console.error("wt-launch: usage: launch.ts GATE -- PROGRAM ARGS…");
+  const own = dash >= 0 ? argv.slice(1, dash) : [];
+  const broker = own[0] === "--broker" ? own[1] : undefined;
+  if (
+    gate === undefined || command.length === 0 ||
+    !(own.length === 0 || (own.length === 2 && broker !== undefined))
+  ) {
+    console.error("wt-launch: usage: launch.ts GATE [--broker SOCKET] -- PROGRAM ARGS…");
     return 64;
   }
   // The monitor writes the gate once it is tracing this process.
@@ -44,11 +51,19 @@ export async function launch(argv: readonly string[]): Promise<number> {
   const libc = Deno.dlopen(path, {
     prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
     execvp: { parameters: ["buffer", "buffer"], result: "i32" },
+    setenv: { parameters: ["buffer", "buffer", "i32"], result: "i32" },
     __errno_location: { parameters: [], result: "pointer" },
   });
   if (libc.symbols.prctl(PR_SET_NO_NEW_PRIVS, 1n, 0n, 0n, 0n) !== 0) {
     console.error("wt-launch: cannot set no_new_privs; the agent is not run unfenced");
     return 70;
+  }
+  if (broker !== undefined) {
+    const name = new TextEncoder().encode("DENO_PERMISSION_BROKER_PATH\0");
+    if (libc.symbols.setenv(name, new TextEncoder().encode(`${broker}\0`), 1) !== 0) {
+      console.error("wt-launch: cannot set the permission broker; the agent is not run unbrokered");
+      return 70;
+    }
   }
   // argv for execvp: NUL-terminated strings and a NULL-terminated array of pointers to them.
   const encoder = new TextEncoder();

@@ -45,6 +45,32 @@ export const BUILTIN_RULES_YAML = `policies:
       match: ["~/.config/watchtower-operator/operator.key"]
       not_match: ["~/.config/other/file"]
 
+  # A Deno agent under wt run (the permission broker): environment, system information and
+  # starting programs are allowed (programs are decided again by the PATH shims and the monitor);
+  # secrets in the environment are not. Reads, writes and the network are decided as files and
+  # URLs by the rules above; FFI and anything else wait for a rule (the default).
+  - name: allow-agent-env-sys-run
+    priority: 10
+    match: { domain: permission, operation: [env, sys, run] }
+    action: allow
+    reason: Environment, system information and programs (decided again at exec)
+    examples:
+      match: [{ operation: env, target: { value: HOME } }]
+      not_match: [{ operation: ffi, target: { value: /lib/libc.so.6 } }]
+
+  - name: deny-agent-secret-env
+    priority: 20
+    match:
+      domain: permission
+      operation: env
+      resource: ["*SECRET*", "*TOKEN*", "*PASSWORD*", "*PASSWD*", "*CREDENTIAL*", "*_KEY", "*_KEY_*", "*API_KEY*", "AWS_*", "GITHUB_*", "*PRIVATE*"]
+    action: deny
+    risk_level: high
+    reason: Secrets in the environment are not for agents
+    examples:
+      match: [{ operation: env, target: { value: AWS_SECRET_ACCESS_KEY } }, { operation: env, target: { value: OPENAI_API_KEY } }]
+      not_match: [{ operation: env, target: { value: HOME } }, { operation: env, target: { value: KEYBOARD_LAYOUT } }]
+
   # Chain rule: once a session has read something sensitive, sending data to a host no rule
   # knows is refused. The priority is below every rule a policy writes (0 and up), so a rule
   # that allows a host (or escalates it) still decides for that host.

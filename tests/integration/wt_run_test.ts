@@ -71,3 +71,58 @@ Deno.test("wt run refuses an agent that does not exist, and a first exec the pol
   const usage = await wt(["run"], { env: box.env });
   equal(usage.code, 64);
 });
+
+const DENO_AGENT = `
+const home = Deno.env.get("HOME");
+console.log("readme:", Deno.readTextFileSync("README.md").trim());
+try {
+  console.log("KEY:", Deno.readTextFileSync(home + "/.ssh/id_rsa"));
+} catch (error) {
+  console.log("key refused:", error.name, error.message);
+}
+try {
+  console.log("SECRET:", Deno.env.get("AWS_SECRET_ACCESS_KEY"));
+} catch (error) {
+  console.log("env refused:", error.name);
+}
+Deno.writeTextFileSync("out.txt", "written");
+console.log("wrote");
+`;
+
+Deno.test("a Deno agent under wt run --profile coding-agent: its permissions are the policy's", async () => {
+  const box = sandbox();
+  const work = `${box.home}/project`;
+  Deno.mkdirSync(`${work}/.git`, { recursive: true });
+  Deno.mkdirSync(`${box.home}/.ssh`, { recursive: true });
+  Deno.writeTextFileSync(`${box.home}/.ssh/id_rsa`, "PRIVATE KEY");
+  Deno.writeTextFileSync(`${work}/README.md`, "hello project\n");
+  Deno.writeTextFileSync(`${work}/agent.js`, DENO_AGENT);
+  const result = await wt([
+    "run",
+    "--profile",
+    "coding-agent",
+    "--json",
+    "--",
+    "deno",
+    "run",
+    "agent.js",
+  ], {
+    env: { ...box.env, AWS_SECRET_ACCESS_KEY: "shh" },
+    cwd: work,
+  });
+  equal(result.code, 0, result.stderr);
+  match(result.stdout, /readme: hello project\n/);
+  match(
+    result.stdout,
+    /key refused: NotCapable Watchtower: boundary coding-agent\/file:~\/\.ssh\/\*\*/,
+  );
+  match(result.stdout, /env refused: NotCapable/);
+  ok(!result.stdout.includes("PRIVATE KEY") && !result.stdout.includes("shh"), result.stdout);
+  match(result.stdout, /wrote\n/);
+  equal(Deno.readTextFileSync(`${work}/out.txt`), "written");
+  const summary = JSON.parse(result.stderr.trim().split("\n").at(-1)!);
+  equal(summary.refused, 2);
+  equal(summary.zone, "COMMITMENT");
+  const ledger = Deno.readTextFileSync(`${box.stateDir}/ledger-000001.jsonl`);
+  match(ledger, /"tool":"deno-broker"/);
+});
