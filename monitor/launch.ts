@@ -1,7 +1,9 @@
 /**
  * The agent's launcher for `wt run`: a tiny process that waits until the monitor is attached to
- * it, fences itself with the kernel backstops (`no_new_privs`: setuid programs such as sudo can
- * no longer gain privilege), then replaces itself with the agent through `execvp`. The agent so
+ * it, fences itself with the kernel backstops — `no_new_privs` (setuid programs such as sudo can
+ * no longer gain privilege) and the seccomp filter of seccomp.ts (no mount, chroot, module
+ * loading, reboot, setuid family, chown to root or setuid/setgid bits) — then replaces itself
+ * with the agent through `execvp`. The agent so
  * starts already fenced and already watched, and the monitor decides its very first exec.
  *
  * Usage: `deno run -P=wt-launch monitor/launch.ts GATE [--broker SOCKET] -- PROGRAM ARGS…`: GATE
@@ -11,8 +13,11 @@
  * @module
  */
 import { LIBC_PATHS } from "../core/platform.ts";
+import { currentArch, seccompFilter } from "./seccomp.ts";
 
 const PR_SET_NO_NEW_PRIVS = 38;
+const PR_SET_SECCOMP = 22;
+const SECCOMP_MODE_FILTER = 2;
 
 /** Waits for the gate, applies the backstops and execs; returns only on failure (the code). */
 export async function launch(argv: readonly string[]): Promise<number> {
@@ -52,10 +57,38 @@ export async function launch(argv: readonly string[]): Promise<number> {
     prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
     execvp: { parameters: ["buffer", "buffer"], result: "i32" },
     setenv: { parameters: ["buffer", "buffer", "i32"], result: "i32" },
+    prctlFilter: {
+      name: "prctl",
+      parameters: ["i32", "u64", "buffer", "u64", "u64"],
+      result: "i32",
+    },
     __errno_location: { parameters: [], result: "pointer" },
   });
   if (libc.symbols.prctl(PR_SET_NO_NEW_PRIVS, 1n, 0n, 0n, 0n) !== 0) {
     console.error("wt-launch: cannot set no_new_privs; the agent is not run unfenced");
+    return 70;
+  }
+  // The seccomp filter (monitor/seccomp.ts): struct sock_fprog { u16 len; sock_filter *filter }.
+  const arch = currentArch();
+  if (arch === undefined) {
+    console.error(
+      `wt-launch: no seccomp filter for ${Deno.build.arch}; the agent is not run unfenced`,
+    );
+    return 69;
+  }
+  const filter = seccompFilter(arch);
+  const program = new Uint8Array(16);
+  const programView = new DataView(program.buffer);
+  programView.setUint16(0, filter.length / 8, true);
+  programView.setBigUint64(
+    8,
+    BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(filter))),
+    true,
+  );
+  if (
+    libc.symbols.prctlFilter(PR_SET_SECCOMP, BigInt(SECCOMP_MODE_FILTER), program, 0n, 0n) !== 0
+  ) {
+    console.error("wt-launch: cannot install the seccomp filter; the agent is not run unfenced");
     return 70;
   }
   if (broker !== undefined) {
