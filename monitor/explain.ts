@@ -7,7 +7,7 @@ import { openLibc } from "./libc.ts";
 
 /** The report: the mechanism chosen (or none) and one line per mechanism. */
 export interface MechanismReport {
-  chosen: "ptrace" | undefined;
+  chosen: "ptrace" | "proc-polling" | undefined;
   mechanisms: Array<{ name: string; available: boolean; why: string }>;
   text: string;
 }
@@ -48,15 +48,17 @@ export function explainMechanisms(): MechanismReport {
   mechanisms.push({ name: "ptrace", ...ptrace });
   mechanisms.push({
     name: "proc-polling",
-    available: false,
-    why: "not built yet: where ptrace is refused the monitor refuses to start (exit 69)",
+    available: linux,
+    why: linux
+      ? "the fallback where ptrace is refused: acts after the fact, misses programs shorter than a poll"
+      : "Linux only",
   });
   mechanisms.push({
     name: "ps-polling",
     available: false,
     why: linux ? "for macOS and BSD (not built yet)" : "not built yet",
   });
-  const chosen = ptrace.available ? "ptrace" : undefined;
+  const chosen = ptrace.available ? "ptrace" : linux ? "proc-polling" : undefined;
   const text = [
     `mechanism: ${chosen ?? "none — the monitor cannot watch here"}`,
     ...mechanisms.map((m) => `  ${m.available ? "+" : "-"} ${m.name}: ${m.why}`),

@@ -16,9 +16,10 @@ import { loadPolicyFast } from "../core/policy/cache.ts";
 import { SessionTracker } from "../core/session/mod.ts";
 import { ExecDecider } from "./decide.ts";
 import { explainMechanisms } from "./explain.ts";
-import { openLibc } from "./libc.ts";
-import { alive, useProcReader } from "./procfs.ts";
-import { Tracer } from "./tracer.ts";
+import { openLibc, SIG } from "./libc.ts";
+import { Poller } from "./poll.ts";
+import { alive, type ProcessFacts, useProcReader } from "./procfs.ts";
+import { type ExecVerdict, Tracer } from "./tracer.ts";
 
 const USAGE = `Usage: wt-monitor --pid PID [options]     (also: wt monitor, wt root-monitor)
 
@@ -34,7 +35,9 @@ Options:
   --profile NAME    apply a profile (repeatable), e.g. coding-agent
   --policy FILE     use this policy file instead of the state directory's
   --audit-all       record every program (not only blocks)
-  --exit-kill       kill the watched tree if the monitor stops (what wt run uses)
+  --exit-kill       kill the watched tree if the monitor stops (what wt run uses; ptrace only)
+  --mechanism M     auto (default: ptrace, else /proc polling with a warning), ptrace or poll
+  --poll-ms N       the polling interval (default 10)
   --explain         say which mechanism would be used here, and why, then exit
   --json            print the ready line, blocks and the summary as JSON lines
   -h, --help        show this help
@@ -57,6 +60,8 @@ export async function runMonitor(argv: readonly string[], name = "wt-monitor"): 
         "audit-all": { type: "boolean" },
         "exit-kill": { type: "boolean" },
         explain: { type: "boolean" },
+        mechanism: { type: "string" },
+        "poll-ms": { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -121,14 +126,14 @@ export async function runMonitor(argv: readonly string[], name = "wt-monitor"): 
   const approvals = adapterApprovals(env, readEnv, record, guard.policy);
   const emit = (value: Record<string, unknown>, text: string) =>
     console.log(values.json ? JSON.stringify(value) : `${name}: ${text}`);
-  const holder: { tracer?: Tracer } = {};
+  const holder: { watched?: () => Iterable<number> } = {};
   const decider = new ExecDecider({
     guard,
     env,
     ledger,
     approvals,
     session: () => sessions.view(),
-    watched: () => holder.tracer?.traced ?? [],
+    watched: () => holder.watched?.() ?? [],
     auditAll: values["audit-all"] === true,
     onBlock: (facts, decided) =>
       emit(
@@ -141,7 +146,7 @@ export async function runMonitor(argv: readonly string[], name = "wt-monitor"): 
         `killed ${facts.pid} (${facts.argv.join(" ").slice(0, 200)}): ${decided.decision.detail}`,
       ),
   });
-  const tracer = new Tracer(libc, async (facts) => {
+  const onExec = async (facts: ProcessFacts): Promise<ExecVerdict> => {
     try {
       return await decider.decide(facts);
     } catch (error) {
@@ -158,16 +163,37 @@ export async function runMonitor(argv: readonly string[], name = "wt-monitor"): 
       }
       return "kill";
     }
-  }, { exitKill: values["exit-kill"] === true });
-  holder.tracer = tracer;
-  try {
-    tracer.attach(pid);
-  } catch (error) {
-    console.error(`${name}: ${error instanceof Error ? error.message : error}`);
-    return 69;
+  };
+  // ptrace where the kernel allows it; else /proc polling, said loudly (--mechanism to choose).
+  const wanted = values.mechanism ?? "auto";
+  if (!["auto", "ptrace", "poll"].includes(wanted)) {
+    console.error(`${name}: --mechanism takes auto, ptrace or poll; see --help`);
+    return 64;
   }
+  const tracer = new Tracer(libc, onExec, { exitKill: values["exit-kill"] === true });
+  const poller = new Poller(libc, onExec, Number(values["poll-ms"] ?? 10));
+  let mechanism: "ptrace" | "proc-polling" = "ptrace";
+  if (wanted === "poll") {
+    mechanism = "proc-polling";
+  } else {
+    try {
+      tracer.attach(pid);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      if (wanted === "ptrace" || values["exit-kill"]) {
+        console.error(`${name}: ${why}`);
+        return 69;
+      }
+      console.error(
+        `${name}: WARNING: ${why}; falling back to /proc polling, which acts after the fact and misses programs shorter than a poll (docs/monitor.md)`,
+      );
+      mechanism = "proc-polling";
+    }
+  }
+  holder.watched = () => mechanism === "ptrace" ? tracer.traced : poller.traced;
+  const stats = () => mechanism === "ptrace" ? tracer.stats : poller.stats;
   try {
-    record({ type: "monitor.start", pid, mechanism: "ptrace", threads: tracer.stats.attached });
+    record({ type: "monitor.start", pid, mechanism, threads: stats().attached });
   } catch (error) {
     console.error(
       `${name}: cannot write the ledger: ${error instanceof Error ? error.message : error}`,
@@ -175,11 +201,12 @@ export async function runMonitor(argv: readonly string[], name = "wt-monitor"): 
     return 78;
   }
   emit(
-    { watching: pid, mechanism: "ptrace", threads: tracer.stats.attached },
-    `watching ${pid} (${tracer.stats.attached} threads) with ptrace`,
+    { watching: pid, mechanism, threads: stats().attached },
+    `watching ${pid} (${stats().attached} threads) with ${mechanism}`,
   );
-  await tracer.run();
-  const summary = { ...tracer.stats };
+  if (mechanism === "ptrace") await tracer.run();
+  else await poller.run(pid, (victim) => libc.kill(victim, SIG.KILL));
+  const summary = { ...stats(), mechanism, cpu_ms: cpuMs(libc) };
   try {
     record({ type: "monitor.stop", pid, ...summary });
   } catch {
@@ -190,6 +217,16 @@ export async function runMonitor(argv: readonly string[], name = "wt-monitor"): 
     `done: ${summary.execs} programs, ${summary.killed} killed, ${summary.forks} forks`,
   );
   return 0;
+}
+
+/** CPU time this process used (user + system, in ms), from /proc/self/stat. */
+function cpuMs(libc: { readFile(path: string): Uint8Array | undefined }): number | null {
+  const bytes = libc.readFile("/proc/self/stat");
+  if (!bytes) return null;
+  const fields = new TextDecoder().decode(bytes).split(") ")[1]?.split(" ");
+  if (!fields) return null;
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+  return Math.round(ticks * 10); // USER_HZ is 100 on Linux
 }
 
 function readEnv(name: string): string | undefined {

@@ -10,7 +10,10 @@ import { REPO } from "../integration/_wt.ts";
 
 const COUNT = 1000;
 
-async function watchedLoop(script: string): Promise<{ ms: number; out: string; killed: number }> {
+async function watchedLoop(
+  script: string,
+  extra: string[] = [],
+): Promise<{ ms: number; out: string; killed: number; cpuMs: number }> {
   const home = Deno.makeTempDirSync({ prefix: "wt-monbench-" });
   Deno.mkdirSync(`${home}/bin`);
   Deno.copyFileSync("/bin/echo", `${home}/bin/sudo`);
@@ -34,6 +37,7 @@ async function watchedLoop(script: string): Promise<{ ms: number; out: string; k
       "--pid",
       String(agent.pid),
       "--json",
+      ...extra,
     ],
     env: { WATCHTOWER_DIR: `${home}/state`, HOME: home },
     stdout: "piped",
@@ -56,7 +60,12 @@ async function watchedLoop(script: string): Promise<{ ms: number; out: string; k
   await drained;
   await monitor.status;
   const last = JSON.parse(text.trim().split("\n").at(-1)!);
-  return { ms, out: new TextDecoder().decode(result.stdout), killed: last.killed ?? 0 };
+  return {
+    ms,
+    out: new TextDecoder().decode(result.stdout),
+    killed: last.killed ?? 0,
+    cpuMs: last.cpu_ms ?? NaN,
+  };
 }
 
 async function plainLoop(script: string): Promise<number> {
@@ -74,6 +83,10 @@ if (import.meta.main) {
   const watched = await watchedLoop(TRUE_LOOP);
   const caught = await watchedLoop(SUDO_LOOP);
   const ran = Number(/ran=(\d+)/.exec(caught.out)?.[1] ?? NaN);
+  const polled = await watchedLoop(SUDO_LOOP, ["--mechanism", "poll"]);
+  const polledRan = Number(/ran=(\d+)/.exec(polled.out)?.[1] ?? NaN);
+  // The polling mode's own cost: 5 s watching an idle tree.
+  const idle = await watchedLoop("sleep 5", ["--mechanism", "poll"]);
   console.log(
     `exec overhead: ${COUNT} × /bin/true: ${plain.toFixed(0)} ms plain, ${
       watched.ms.toFixed(0)
@@ -85,6 +98,18 @@ if (import.meta.main) {
     `catch rate: ${COUNT} short-lived sudo runs under wt-monitor (ptrace): ${caught.killed} killed, ${ran} ran (${
       (100 * caught.killed / COUNT).toFixed(1)
     }%), ${caught.ms.toFixed(0)} ms`,
+  );
+  console.log(
+    `catch rate, /proc polling (10 ms): ${COUNT} short-lived sudo runs: ${polled.killed} killed, ${polledRan} ran (${
+      (100 * (COUNT - polledRan) / COUNT).toFixed(1)
+    }% stopped)`,
+  );
+  console.log(
+    `polling CPU cost: ${idle.cpuMs} ms of CPU over ${
+      (idle.ms / 1000).toFixed(1)
+    } s watching an idle tree (${
+      (100 * idle.cpuMs / idle.ms).toFixed(1)
+    }% of a core; ptrace mode: ${watched.cpuMs} ms for the 1,000-exec loop)`,
   );
 }
 

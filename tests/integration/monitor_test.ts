@@ -18,14 +18,18 @@ interface Watched {
 }
 
 /** Runs `script` in bash under the monitor; a program named sudo (a copy of echo) is on PATH. */
-async function watch(script: string, extraArgs: string[] = []): Promise<Watched> {
+async function watch(
+  script: string,
+  extraArgs: string[] = [],
+  sudoFrom = "/bin/echo",
+): Promise<Watched> {
   const box = sandbox();
   const bin = `${box.home}/bin`;
   const work = `${box.home}/work`;
   Deno.mkdirSync(bin, { recursive: true });
   Deno.mkdirSync(work, { recursive: true });
   Deno.mkdirSync(box.stateDir, { recursive: true });
-  Deno.copyFileSync("/bin/echo", `${bin}/sudo`);
+  Deno.copyFileSync(sudoFrom, `${bin}/sudo`);
   Deno.chmodSync(`${bin}/sudo`, 0o755);
   const gate = `${box.home}/go`;
   await new Deno.Command("mkfifo", { args: [gate] }).output();
@@ -172,6 +176,24 @@ echo "ran=$n"
   equal(watched.monitorLines.at(-1).killed, 300);
 });
 
+Deno.test("/proc polling (the fallback) kills a running denied program within a poll", async () => {
+  // sudo here is a copy of sleep: it runs long enough to be seen between two polls.
+  const watched = await watch(
+    `
+sudo 3 && echo LONG-SUDO-FINISHED
+echo ordinary > notes.txt && cat notes.txt
+echo end
+`,
+    ["--mechanism", "poll"],
+    "/bin/sleep",
+  );
+  ok(!watched.agentOut.includes("LONG-SUDO-FINISHED"), watched.agentOut);
+  ok(watched.agentOut.includes("ordinary") && watched.agentOut.includes("end"), watched.agentOut);
+  equal(watched.monitorLines[0].mechanism, "proc-polling");
+  ok(watched.monitorLines.some((line) => line.blocked?.[0] === "sudo"));
+  equal(typeof watched.monitorLines.at(-1).cpu_ms, "number");
+});
+
 Deno.test("wt-monitor refuses what it cannot watch, and explains its mechanism", async () => {
   const box = sandbox();
   Deno.mkdirSync(box.stateDir, { recursive: true });
@@ -192,7 +214,7 @@ Deno.test("wt-monitor refuses what it cannot watch, and explains its mechanism",
   const explain = await run([...base, "--explain"], { env: box.env });
   equal(explain.code, 0, explain.stderr);
   match(explain.stdout, /mechanism: ptrace/);
-  match(explain.stdout, /proc-polling/);
+  match(explain.stdout, /\+ proc-polling/);
   // A tree that is already traced cannot be traced twice: said, exit 69.
   const sleeper = new Deno.Command("sleep", { args: ["5"] }).spawn();
   const first = new Deno.Command(Deno.execPath(), {
@@ -204,11 +226,28 @@ Deno.test("wt-monitor refuses what it cannot watch, and explains its mechanism",
   }).spawn();
   const reader = first.stdout.pipeThrough(new TextDecoderStream()).getReader();
   await reader.read();
-  const second = await run([...base, "--pid", String(sleeper.pid)], { env: box.env });
+  const second = await run([...base, "--pid", String(sleeper.pid), "--mechanism", "ptrace"], {
+    env: box.env,
+  });
   equal(second.code, 69, second.stderr);
   match(second.stderr, /cannot trace process/);
+  // Without --mechanism it falls back to /proc polling, and says so loudly.
+  const fallback = new Deno.Command(Deno.execPath(), {
+    args: [...base, "--pid", String(sleeper.pid), "--json"],
+    clearEnv: true,
+    env: cleanEnv(box.env),
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const fallbackLines = fallback.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const ready = JSON.parse((await fallbackLines.read()).value!.split("\n")[0]!);
+  equal(ready.mechanism, "proc-polling");
   sleeper.kill("SIGKILL");
   await sleeper.status;
   await first.status;
   await reader.cancel();
+  const warned = await new Response(fallback.stderr).text();
+  match(warned, /WARNING: .*falling back to \/proc polling/);
+  equal((await fallback.status).code, 0);
+  await fallbackLines.cancel();
 });
