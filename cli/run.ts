@@ -245,7 +245,29 @@ export async function runRun(argv: readonly string[]): Promise<number> {
       }
     })();
     await Deno.writeTextFile(gate, "go\n");
-    const status = await launcher.status;
+    // If the monitor stops first, the tree dies with it (exit-kill): say so, loudly.
+    const agentDone = launcher.status.then((status) => ({ who: "agent" as const, status }));
+    const monitorDone = watching.child.status.then((status) => ({
+      who: "monitor" as const,
+      status,
+    }));
+    const first = await Promise.race([agentDone, monitorDone]);
+    if (first.who === "monitor") {
+      console.error(
+        `wt run: WARNING: the root monitor stopped (exit ${first.status.code}) while the agent ran; the agent was stopped with it, so nothing ran unwatched`,
+      );
+      await agentDone;
+      launcher = undefined;
+      monitor = undefined;
+      await following.catch(() => {});
+      await stopLayer(proxy);
+      proxy = undefined;
+      await broker?.close();
+      broker = undefined;
+      report(stateDir, session.id, store, EXIT.internal, blocks, args.flags.json === true);
+      return EXIT.internal;
+    }
+    const status = first.status;
     launcher = undefined;
     // Descendants still running get a moment; then the monitor stops and takes them with it.
     await new Promise((resolve) => setTimeout(resolve, 500));

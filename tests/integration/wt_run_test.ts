@@ -126,3 +126,24 @@ Deno.test("a Deno agent under wt run --profile coding-agent: its permissions are
   const ledger = Deno.readTextFileSync(`${box.stateDir}/ledger-000001.jsonl`);
   match(ledger, /"tool":"deno-broker"/);
 });
+
+Deno.test("an agent that kills the monitor dies with it; wt run says so and exits 70", async () => {
+  const box = sandbox();
+  const work = `${box.home}/project`;
+  Deno.mkdirSync(work, { recursive: true });
+  Deno.writeTextFileSync(
+    `${work}/agent.sh`,
+    `#!/bin/bash
+echo started
+kill -9 $(pgrep -f 'monitor/main.ts --pid')
+sleep 2
+echo STILL-RUNNING
+`,
+    { mode: 0o755 },
+  );
+  const result = await wt(["run", "--", "./agent.sh"], { env: box.env, cwd: work });
+  equal(result.code, 70, result.stderr);
+  match(result.stdout, /started/);
+  ok(!result.stdout.includes("STILL-RUNNING"), result.stdout);
+  match(result.stderr, /WARNING: the root monitor stopped .* nothing ran unwatched/);
+});
