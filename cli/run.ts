@@ -251,7 +251,17 @@ export async function runRun(argv: readonly string[]): Promise<number> {
       who: "monitor" as const,
       status,
     }));
-    const first = await Promise.race([agentDone, monitorDone]);
+    let first = await Promise.race([agentDone, monitorDone]);
+    if (first.who === "agent" && first.status.signal === "SIGKILL") {
+      // Killed: by the monitor's exit-kill if the monitor died (its exit may be seen second).
+      const monitorFirst = await Promise.race([
+        monitorDone,
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 200)),
+      ]);
+      if (monitorFirst && (monitorFirst.status.signal || monitorFirst.status.code !== 0)) {
+        first = monitorFirst;
+      }
+    }
     if (first.who === "monitor") {
       console.error(
         `wt run: WARNING: the root monitor stopped (exit ${first.status.code}) while the agent ran; the agent was stopped with it, so nothing ran unwatched`,

@@ -135,7 +135,7 @@ Deno.test("an agent that kills the monitor dies with it; wt run says so and exit
     `${work}/agent.sh`,
     `#!/bin/bash
 echo started
-kill -9 $(pgrep -f 'monitor/main.ts --pid')
+kill -9 $(pgrep -f "monitor/main.ts --pid $$ ")
 sleep 2
 echo STILL-RUNNING
 `,
