@@ -7,7 +7,7 @@ import { openLibc } from "./libc.ts";
 
 /** The report: the mechanism chosen (or none) and one line per mechanism. */
 export interface MechanismReport {
-  chosen: "ptrace" | "proc-polling" | undefined;
+  chosen: "ptrace" | "proc-polling" | "ps-polling" | undefined;
   mechanisms: Array<{ name: string; available: boolean; why: string }>;
   text: string;
 }
@@ -53,12 +53,27 @@ export function explainMechanisms(): MechanismReport {
       ? "the fallback where ptrace is refused: acts after the fact, misses programs shorter than a poll"
       : "Linux only",
   });
+  const ps = ["/bin/ps", "/usr/bin/ps"].some((path) => {
+    try {
+      return Deno.statSync(path).isFile;
+    } catch {
+      return false;
+    }
+  });
   mechanisms.push({
     name: "ps-polling",
-    available: false,
-    why: linux ? "for macOS and BSD (not built yet)" : "not built yet",
+    available: ps,
+    why: ps
+      ? "best effort (macOS, BSD): acts after the fact, misses programs shorter than a poll"
+      : "ps not found",
   });
-  const chosen = ptrace.available ? "ptrace" : linux ? "proc-polling" : undefined;
+  const chosen = ptrace.available
+    ? "ptrace"
+    : linux
+    ? "proc-polling"
+    : ps
+    ? "ps-polling"
+    : undefined;
   const text = [
     `mechanism: ${chosen ?? "none — the monitor cannot watch here"}`,
     ...mechanisms.map((m) => `  ${m.available ? "+" : "-"} ${m.name}: ${m.why}`),

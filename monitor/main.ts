@@ -16,8 +16,8 @@ import { loadPolicyFast } from "../core/policy/cache.ts";
 import { SessionTracker } from "../core/session/mod.ts";
 import { ExecDecider } from "./decide.ts";
 import { explainMechanisms } from "./explain.ts";
-import { openLibc, SIG } from "./libc.ts";
-import { Poller } from "./poll.ts";
+import { type Libc, openLibc, SIG } from "./libc.ts";
+import { Poller, type ProcessSource, procSource, psSource } from "./poll.ts";
 import { alive, type ProcessFacts, useProcReader } from "./procfs.ts";
 import { type ExecVerdict, Tracer } from "./tracer.ts";
 
@@ -36,7 +36,8 @@ Options:
   --policy FILE     use this policy file instead of the state directory's
   --audit-all       record every program (not only blocks)
   --exit-kill       kill the watched tree if the monitor stops (what wt run uses; ptrace only)
-  --mechanism M     auto (default: ptrace, else /proc polling with a warning), ptrace or poll
+  --mechanism M     auto (default: ptrace, else /proc polling, else ps, with a warning),
+                    ptrace, poll (/proc) or ps (macOS, BSD)
   --poll-ms N       the polling interval (default 10)
   --explain         say which mechanism would be used here, and why, then exit
   --json            print the ready line, blocks and the summary as JSON lines
@@ -86,19 +87,38 @@ export async function runMonitor(argv: readonly string[], name = "wt-monitor"): 
     console.error(`${name}: --pid takes the id of the process to watch (more than 1); see --help`);
     return 64;
   }
-  let libc;
+  const wanted = values.mechanism ?? "auto";
+  if (!["auto", "ptrace", "poll", "ps"].includes(wanted)) {
+    console.error(`${name}: --mechanism takes auto, ptrace, poll or ps; see --help`);
+    return 64;
+  }
+  // libc on Linux (ptrace, /proc through libc, kill); elsewhere only ps polling is possible.
+  let libc: Libc | undefined;
   try {
     libc = openLibc();
+    useProcReader(libc);
   } catch (error) {
-    console.error(
-      `${name}: cannot watch: ${
-        error instanceof Error ? error.message : error
-      } (wt monitor --explain)`,
-    );
+    if (wanted !== "ps" && wanted !== "auto") {
+      console.error(
+        `${name}: cannot watch: ${
+          error instanceof Error ? error.message : error
+        } (wt monitor --explain)`,
+      );
+      return 69;
+    }
+  }
+  const ps = ["/bin/ps", "/usr/bin/ps"].find((path) => {
+    try {
+      return Deno.statSync(path).isFile;
+    } catch {
+      return false;
+    }
+  });
+  if (!libc && !ps) {
+    console.error(`${name}: cannot watch: neither libc (ptrace, /proc) nor ps is usable here`);
     return 69;
   }
-  useProcReader(libc);
-  if (!alive(pid)) {
+  if (libc && !alive(pid)) {
     console.error(`${name}: process ${pid} does not exist (or has exited)`);
     return 64;
   }
@@ -164,17 +184,26 @@ export async function runMonitor(argv: readonly string[], name = "wt-monitor"): 
       return "kill";
     }
   };
-  // ptrace where the kernel allows it; else /proc polling, said loudly (--mechanism to choose).
-  const wanted = values.mechanism ?? "auto";
-  if (!["auto", "ptrace", "poll"].includes(wanted)) {
-    console.error(`${name}: --mechanism takes auto, ptrace or poll; see --help`);
-    return 64;
-  }
-  const tracer = new Tracer(libc, onExec, { exitKill: values["exit-kill"] === true });
-  const poller = new Poller(libc, onExec, Number(values["poll-ms"] ?? 10));
-  let mechanism: "ptrace" | "proc-polling" = "ptrace";
-  if (wanted === "poll") {
-    mechanism = "proc-polling";
+  // ptrace where the kernel allows it; else polling, said loudly (--mechanism to choose).
+  const intervalMs = Number(values["poll-ms"] ?? 10);
+  const tracer = libc
+    ? new Tracer(libc, onExec, { exitKill: values["exit-kill"] === true })
+    : undefined;
+  let poller: Poller | undefined;
+  const poll = (source: ProcessSource) => (poller = new Poller(source, onExec, intervalMs));
+  const fallback = libc ? () => poll(procSource(libc!)) : () => poll(psSource(ps!));
+  if (wanted === "poll" && libc) poll(procSource(libc));
+  else if (wanted === "ps" || !tracer) {
+    if (!ps) {
+      console.error(`${name}: cannot watch: ps is not found (/bin/ps, /usr/bin/ps)`);
+      return 69;
+    }
+    poll(psSource(ps));
+    if (wanted === "auto") {
+      console.error(
+        `${name}: WARNING: no ptrace here (${Deno.build.os}); watching with ps polling, best effort: it acts after the fact and misses programs shorter than a poll`,
+      );
+    }
   } else {
     try {
       tracer.attach(pid);
@@ -187,11 +216,12 @@ export async function runMonitor(argv: readonly string[], name = "wt-monitor"): 
       console.error(
         `${name}: WARNING: ${why}; falling back to /proc polling, which acts after the fact and misses programs shorter than a poll (docs/monitor.md)`,
       );
-      mechanism = "proc-polling";
+      fallback();
     }
   }
-  holder.watched = () => mechanism === "ptrace" ? tracer.traced : poller.traced;
-  const stats = () => mechanism === "ptrace" ? tracer.stats : poller.stats;
+  const mechanism = poller ? poller.mechanism : "ptrace";
+  holder.watched = () => poller ? poller.traced : tracer!.traced;
+  const stats = () => poller ? poller.stats : tracer!.stats;
   try {
     record({ type: "monitor.start", pid, mechanism, threads: stats().attached });
   } catch (error) {
@@ -204,9 +234,19 @@ export async function runMonitor(argv: readonly string[], name = "wt-monitor"): 
     { watching: pid, mechanism, threads: stats().attached },
     `watching ${pid} (${stats().attached} threads) with ${mechanism}`,
   );
-  if (mechanism === "ptrace") await tracer.run();
-  else await poller.run(pid, (victim) => libc.kill(victim, SIG.KILL));
-  const summary = { ...stats(), mechanism, cpu_ms: cpuMs(libc) };
+  if (poller) {
+    await poller.run(pid, (victim) => {
+      if (libc) libc.kill(victim, SIG.KILL);
+      else {
+        try {
+          Deno.kill(victim, "SIGKILL");
+        } catch {
+          // gone, or not ours to kill
+        }
+      }
+    });
+  } else await tracer!.run();
+  const summary = { ...stats(), mechanism, cpu_ms: libc ? cpuMs(libc) : null };
   try {
     record({ type: "monitor.stop", pid, ...summary });
   } catch {

@@ -194,6 +194,21 @@ echo end
   equal(typeof watched.monitorLines.at(-1).cpu_ms, "number");
 });
 
+Deno.test("ps polling (macOS and BSD; here on Linux) kills a running denied program", async () => {
+  const watched = await watch(
+    `
+sudo 3 && echo LONG-SUDO-FINISHED
+echo end
+`,
+    ["--mechanism", "ps", "--poll-ms", "50"],
+    "/bin/sleep",
+  );
+  ok(!watched.agentOut.includes("LONG-SUDO-FINISHED"), watched.agentOut);
+  ok(watched.agentOut.includes("end"), watched.agentOut);
+  equal(watched.monitorLines[0].mechanism, "ps-polling");
+  ok(watched.monitorLines.some((line) => line.blocked?.[0] === "sudo"));
+});
+
 Deno.test("wt-monitor refuses what it cannot watch, and explains its mechanism", async () => {
   const box = sandbox();
   Deno.mkdirSync(box.stateDir, { recursive: true });
