@@ -266,3 +266,69 @@ Deno.test("wt-monitor refuses what it cannot watch, and explains its mechanism",
   equal((await fallback.status).code, 0);
   await fallbackLines.cancel();
 });
+
+Deno.test("a monitor that is restarted re-attaches to the running tree", async () => {
+  const box = sandbox();
+  const bin = `${box.home}/bin`;
+  Deno.mkdirSync(bin, { recursive: true });
+  Deno.mkdirSync(box.stateDir, { recursive: true });
+  Deno.copyFileSync("/bin/echo", `${bin}/sudo`);
+  const gate = `${box.home}/go`;
+  await new Deno.Command("mkfifo", { args: [gate] }).output();
+  const agent = new Deno.Command("bash", {
+    args: ["-c", `read _ < ${gate}\nsleep 1.5\nsudo id && echo SUDO-RAN\necho end`],
+    clearEnv: true,
+    env: { PATH: `${bin}:/usr/bin:/bin` },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const start = () => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-q",
+        "--config",
+        `${REPO}/deno.json`,
+        "-P=wt-monitor",
+        `--allow-write=${box.stateDir}`,
+        `${REPO}/monitor/main.ts`,
+        "--pid",
+        String(agent.pid),
+        "--json",
+        "--mechanism",
+        "ptrace",
+      ],
+      clearEnv: true,
+      env: cleanEnv(box.env),
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    return { child, lines };
+  };
+  const first = start();
+  match((await first.lines.read()).value ?? "", /"watching"/);
+  await Deno.writeTextFile(gate, "go\n");
+  first.child.kill("SIGKILL"); // the monitor dies; the tree goes on (no --exit-kill)
+  await first.child.status;
+  await first.lines.cancel();
+  await first.child.stderr.cancel();
+  const second = start();
+  match((await second.lines.read()).value ?? "", /"watching"/);
+  let text = "";
+  const drained = (async () => {
+    while (true) {
+      const { value, done } = await second.lines.read();
+      if (done) return;
+      text += value;
+    }
+  })();
+  const out = await agent.output();
+  await drained;
+  equal((await second.child.status).code, 0);
+  await second.child.stderr.cancel();
+  const agentOut = new TextDecoder().decode(out.stdout);
+  ok(!agentOut.includes("SUDO-RAN"), agentOut);
+  ok(agentOut.includes("end"), agentOut);
+  match(text, /"blocked":\["sudo","id"\]/);
+});

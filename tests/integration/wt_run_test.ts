@@ -147,3 +147,37 @@ echo STILL-RUNNING
   ok(!result.stdout.includes("STILL-RUNNING"), result.stdout);
   match(result.stderr, /WARNING: the root monitor stopped .* nothing ran unwatched/);
 });
+
+Deno.test("ordinary work under wt run: reading, writing, and a GET through its proxy", async () => {
+  const { DEFAULT_POLICY_YAML } = await import("../../core/policy/default_policy.ts");
+  const { startUpstream } = await import("./_proxy.ts");
+  const upstream = startUpstream();
+  try {
+    const box = sandbox();
+    const work = `${box.home}/project`;
+    Deno.mkdirSync(`${work}/.git`, { recursive: true });
+    Deno.mkdirSync(box.stateDir, { recursive: true });
+    // The default policy, with loopback reachable for the test's upstream.
+    Deno.writeTextFileSync(
+      `${box.stateDir}/policy.yaml`,
+      DEFAULT_POLICY_YAML.replace("allow_loopback: false", "allow_loopback: true"),
+    );
+    Deno.writeTextFileSync(`${work}/README.md`, "read me\n");
+    Deno.writeTextFileSync(
+      `${work}/agent.sh`,
+      `#!/bin/bash
+cat README.md
+echo notes > notes.txt && cat notes.txt
+curl -s http://127.0.0.1:${upstream.port}/docs/page
+`,
+      { mode: 0o755 },
+    );
+    const result = await wt(["run", "--", "./agent.sh"], { env: box.env, cwd: work });
+    equal(result.code, 0, result.stderr);
+    equal(result.stdout, "read me\nnotes\nGET /docs/page 0\n");
+    equal(upstream.seen.length, 1);
+    match(result.stderr, /0 programs killed/);
+  } finally {
+    await upstream.close();
+  }
+});
