@@ -5,7 +5,7 @@
  * written (the blocked commands are killed before they run).
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { cleanEnv, REPO, run, sandbox } from "./_wt.ts";
+import { cleanEnv, REPO, run, sandbox, wt } from "./_wt.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -22,13 +22,18 @@ async function watch(
   script: string,
   extraArgs: string[] = [],
   sudoFrom = "/bin/echo",
+  box = sandbox(),
 ): Promise<Watched> {
-  const box = sandbox();
   const bin = `${box.home}/bin`;
   const work = `${box.home}/work`;
   Deno.mkdirSync(bin, { recursive: true });
   Deno.mkdirSync(work, { recursive: true });
   Deno.mkdirSync(box.stateDir, { recursive: true });
+  try {
+    Deno.removeSync(`${box.home}/go`);
+  } catch {
+    // first run in this box
+  }
   Deno.copyFileSync(sudoFrom, `${bin}/sudo`);
   Deno.chmodSync(`${bin}/sudo`, 0o755);
   const gate = `${box.home}/go`;
@@ -153,6 +158,23 @@ echo end
     e.data.intent?.target.program === "sudo" && e.data.context.tool === "wt-monitor"
   )!;
   equal(blocked.annotations.guarded_by_seq, asked.seq);
+});
+
+Deno.test("an escalated program is killed and pending; after wt approve it runs once", async () => {
+  const box = sandbox();
+  const script = "git push --force origin feature 2>/dev/null; echo code=$?";
+  const held = await watch(script, [], "/bin/echo", box);
+  match(held.agentOut, /code=137/);
+  const pending = await wt(["pending", "--json"], { env: box.env });
+  const [request] = JSON.parse(pending.stdout);
+  equal(request.target.program, "git");
+  const approved = await wt(["approve", request.key], { env: box.env });
+  equal(approved.code, 0, approved.stderr);
+  const again = await watch(script, [], "/bin/echo", box);
+  match(again.agentOut, /code=128/); // it ran: git itself fails (no repository here)
+  const third = await watch(script, [], "/bin/echo", box);
+  match(third.agentOut, /code=137/); // once
+  ok(third.ledger.some((e) => e.data.event?.type === "approval.use"));
 });
 
 Deno.test("wt-monitor keeps watching after the agent crashes: orphans are still decided", async () => {
