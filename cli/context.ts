@@ -3,7 +3,12 @@
  * `--mode`, `--set`) and loading the effective policy from them.
  * @module
  */
-import { policyOptions, resolveEnvironment, type WatchtowerEnvironment } from "../core/config.ts";
+import {
+  policyOptions,
+  readEnv,
+  resolveEnvironment,
+  type WatchtowerEnvironment,
+} from "../core/config.ts";
 import { WatchtowerError } from "../core/errors.ts";
 import { loadPolicyFast } from "../core/policy/cache.ts";
 import type { CompiledPolicy } from "../core/policy/compile.ts";
@@ -20,13 +25,7 @@ export const POLICY_FLAGS: Record<string, FlagSpec> = {
 };
 
 /** Reads an environment variable, treating one we may not read as unset. */
-export function readEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
-  }
-}
+export { readEnv };
 
 /** The environment of this process. */
 export function cliEnvironment(): WatchtowerEnvironment {

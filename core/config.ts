@@ -8,6 +8,15 @@ import { normalizePath } from "./match/path.ts";
 /** Reads one environment variable (injected so that callers decide what they may read). */
 export type EnvReader = (name: string) => string | undefined;
 
+/** Reads an environment variable of this process, treating one it may not read as unset. */
+export const readEnv: EnvReader = (name) => {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+};
+
 /** The resolved environment. */
 export interface WatchtowerEnvironment {
   /** `$WATCHTOWER_DIR`, default `~/.watchtower`. */

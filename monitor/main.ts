@@ -9,7 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { adapterApprovals } from "../core/approvals/mod.ts";
-import { policyOptions, resolveEnvironment } from "../core/config.ts";
+import { policyOptions, readEnv, resolveEnvironment } from "../core/config.ts";
 import { Guard } from "../core/guard.ts";
 import { Ledger } from "../core/ledger/writer.ts";
 import { loadPolicyFast } from "../core/policy/cache.ts";
@@ -267,14 +267,6 @@ function cpuMs(libc: { readFile(path: string): Uint8Array | undefined }): number
   if (!fields) return null;
   const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
   return Math.round(ticks * 10); // USER_HZ is 100 on Linux
-}
-
-function readEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
-  }
 }
 
 if (import.meta.main) {

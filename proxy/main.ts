@@ -9,7 +9,7 @@
 import { SessionTracker } from "../core/session/mod.ts";
 import { parseArgs } from "node:util";
 import { adapterApprovals } from "../core/approvals/mod.ts";
-import { policyOptions, resolveEnvironment } from "../core/config.ts";
+import { policyOptions, readEnv, resolveEnvironment } from "../core/config.ts";
 import { WatchtowerError } from "../core/errors.ts";
 import { Guard } from "../core/guard.ts";
 import { loadPolicyFast } from "../core/policy/cache.ts";
@@ -216,15 +216,6 @@ export async function runProxy(argv: readonly string[], name = "wt-proxy"): Prom
     return 70;
   }
   return 0;
-}
-
-/** An environment variable, or undefined when unset or not in the permission set. */
-function readEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
-  }
 }
 
 if (import.meta.main) {

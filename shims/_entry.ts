@@ -5,7 +5,12 @@
  * program's code or a sysexits code.
  * @module
  */
-import { policyOptions, resolveEnvironment, type WatchtowerEnvironment } from "../core/config.ts";
+import {
+  policyOptions,
+  readEnv,
+  resolveEnvironment,
+  type WatchtowerEnvironment,
+} from "../core/config.ts";
 import { WatchtowerError } from "../core/errors.ts";
 import { Guard } from "../core/guard.ts";
 import { Ledger } from "../core/ledger/writer.ts";
@@ -37,14 +42,6 @@ const write = (stream: { writeSync(p: Uint8Array): number }) => (bytes: Uint8Arr
 };
 const say = (name: string, text: string) =>
   write(Deno.stderr)(encoder.encode(`${name}: ${text}\n`));
-
-function readEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
-  }
-}
 
 /** Runs a safe command with `argv` and returns its exit code. */
 export async function runShim(spec: ShimSpec, argv: readonly string[]): Promise<number> {

@@ -1,34 +1,17 @@
 /**
  * The daemons' permission sets fence them in. The egress proxy may read (policy, profiles,
  * denylists, the hosts file), listen and connect, and write only the state directory its
- * launcher names; the root monitor may read, call libc (by absolute path) and write the state
- * directory. Neither runs programs, reads secrets from the environment or system information.
+ * launcher names; the root monitor may read, call libc (by absolute path), run `ps` (its polling
+ * fallback) and write the state directory. Neither runs other programs, reads secrets from the
+ * environment or system information. A probe runs under each set exactly as the launcher runs it.
  */
 import { deepEqual, equal } from "node:assert/strict";
 import { stateDirFlags, TOOLS } from "../../core/tools.ts";
 import { PROBE } from "./_probe.ts";
 import { REPO, run } from "./_wt.ts";
 
-Deno.test("wt-proxy's permission set: read, net, write the state directory, nothing else", async () => {
-  const tool = TOOLS.find((t) => t.name === "wt-proxy")!;
-  const home = Deno.makeTempDirSync({ prefix: "wt-fence-" });
-  const state = `${home}/state`;
-  Deno.mkdirSync(state);
-  Deno.writeTextFileSync(`${home}/probe.js`, PROBE);
-  const result = await run([
-    "run",
-    "-q",
-    "--no-prompt",
-    "--config",
-    `${REPO}/deno.json`,
-    `-P=${tool.permissionSet}`,
-    ...stateDirFlags(tool, state),
-    `${home}/probe.js`,
-    state,
-    "true",
-  ], { env: { HOME: home, AWS_SECRET_ACCESS_KEY: "x" } });
-  equal(result.code, 0, result.stderr);
-  deepEqual(JSON.parse(result.stdout), {
+const FENCES: Array<[tool: string, what: string, expected: Record<string, string>]> = [
+  ["wt-proxy", "read, net, write the state directory, nothing else", {
     read: "allowed",
     "write-state": "allowed",
     "write-elsewhere": "denied",
@@ -39,29 +22,8 @@ Deno.test("wt-proxy's permission set: read, net, write the state directory, noth
     ffi: "denied",
     "env-secret": "denied",
     sys: "denied",
-  });
-});
-
-Deno.test("wt-monitor's permission set: read, libc through FFI, write the state directory, nothing else", async () => {
-  const tool = TOOLS.find((t) => t.name === "wt-monitor")!;
-  const home = Deno.makeTempDirSync({ prefix: "wt-fence-" });
-  const state = `${home}/state`;
-  Deno.mkdirSync(state);
-  Deno.writeTextFileSync(`${home}/probe.js`, PROBE);
-  const result = await run([
-    "run",
-    "-q",
-    "--no-prompt",
-    "--config",
-    `${REPO}/deno.json`,
-    `-P=${tool.permissionSet}`,
-    ...stateDirFlags(tool, state),
-    `${home}/probe.js`,
-    state,
-    "true",
-  ], { env: { HOME: home, AWS_SECRET_ACCESS_KEY: "x" } });
-  equal(result.code, 0, result.stderr);
-  deepEqual(JSON.parse(result.stdout), {
+  }],
+  ["wt-monitor", "read, libc through FFI, write the state directory, nothing else", {
     read: "allowed",
     "write-state": "allowed",
     "write-elsewhere": "denied",
@@ -73,5 +35,29 @@ Deno.test("wt-monitor's permission set: read, libc through FFI, write the state 
     ffi: "allowed",
     "env-secret": "denied",
     sys: "denied",
+  }],
+];
+
+for (const [name, what, expected] of FENCES) {
+  Deno.test(`${name}'s permission set: ${what}`, async () => {
+    const tool = TOOLS.find((t) => t.name === name)!;
+    const home = Deno.makeTempDirSync({ prefix: "wt-fence-" });
+    const state = `${home}/state`;
+    Deno.mkdirSync(state);
+    Deno.writeTextFileSync(`${home}/probe.js`, PROBE);
+    const result = await run([
+      "run",
+      "-q",
+      "--no-prompt",
+      "--config",
+      `${REPO}/deno.json`,
+      `-P=${tool.permissionSet}`,
+      ...stateDirFlags(tool, state),
+      `${home}/probe.js`,
+      state,
+      "true",
+    ], { env: { HOME: home, AWS_SECRET_ACCESS_KEY: "x" } });
+    equal(result.code, 0, result.stderr);
+    deepEqual(JSON.parse(result.stdout), expected);
   });
-});
+}
