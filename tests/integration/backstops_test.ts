@@ -1,8 +1,9 @@
 /**
  * The kernel backstops `wt run`'s launcher puts on an agent before it becomes it (no monitor
  * here, so that the kernel is what refuses): no_new_privs makes a real setuid binary run without
- * its owner's privilege, and the seccomp filter refuses chown to root, mount and setuid modes
- * while ordinary chown and chmod still work. Everything happens in a temp directory.
+ * its owner's privilege, the seccomp filter refuses chown to root, mount and setuid modes while
+ * ordinary chown and chmod still work, and the Landlock write fence keeps a protected directory
+ * (here a temp one, standing in for /etc) unwritable. Everything happens in a temp directory.
  */
 import { equal, match } from "node:assert/strict";
 import { REPO } from "./_wt.ts";
@@ -22,6 +23,8 @@ Deno.test(
     const plain = await new Deno.Command(`${dir}/suid-id`, { args: ["-u"] }).output();
     equal(new TextDecoder().decode(plain.stdout).trim(), "65534", "the setuid copy works unfenced");
     Deno.writeTextFileSync(`${dir}/f`, "x");
+    Deno.mkdirSync(`${dir}/protected`);
+    Deno.mkdirSync(`${dir}/free`);
     const gate = `${dir}/go`;
     await new Deno.Command("mkfifo", { args: [gate] }).output();
     const script = [
@@ -31,6 +34,10 @@ Deno.test(
       `mkdir -p ${dir}/mnt; mount -t tmpfs none ${dir}/mnt 2>/dev/null; echo mount=$?`,
       `chmod 4755 ${dir}/f 2>/dev/null; echo chmod-suid=$?`,
       `chmod 640 ${dir}/f; echo chmod-plain=$?`,
+      `echo x > ${dir}/protected/new 2>/dev/null; echo write-protected=$?`,
+      `mkdir ${dir}/protected/sub 2>/dev/null; echo mkdir-protected=$?`,
+      `echo x > ${dir}/free/new; echo write-free=$?`,
+      `echo x > /dev/null; echo write-devnull=$?`,
       `grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status`,
     ].join("\n");
     const launcher = new Deno.Command(Deno.execPath(), {
@@ -42,6 +49,8 @@ Deno.test(
         "-P=wt-launch",
         `${REPO}/monitor/launch.ts`,
         gate,
+        "--protect",
+        `${dir}/protected`,
         "--",
         "bash",
         "-c",
@@ -62,6 +71,12 @@ Deno.test(
     match(out, /^chmod-plain=0\n/m);
     match(out, /^NoNewPrivs:\s+1\n/m);
     match(out, /^Seccomp:\s+2\n/m);
+    // Landlock: nothing is written in a protected directory, by any program or builtin.
+    match(out, /^write-protected=1\n/m);
+    match(out, /^mkdir-protected=1\n/m);
+    match(out, /^write-free=0\n/m);
+    match(out, /^write-devnull=0\n/m);
+    equal([...Deno.readDirSync(`${dir}/protected`)].length, 0);
   },
 );
 
