@@ -2,7 +2,7 @@
  * The write fence's grants: everything but the protected directories, their ancestors split
  * into their other children, links never followed, /dev's device files granted one by one.
  */
-import { deepEqual, equal, ok } from "node:assert/strict";
+import { equal, ok } from "node:assert/strict";
 import { ACCESS, fenceGrants, handledRights, PROTECTED } from "../../monitor/landlock.ts";
 
 // dev and proc are "other": Deno will not stat them without --allow-all.
