@@ -248,6 +248,11 @@ Deno.test("wt-monitor refuses what it cannot watch, and explains its mechanism",
   match(missing.stderr, /does not exist/);
   const usage = await run([...base, "--pid", "abc"], { env: box.env });
   equal(usage.code, 64);
+  const noProfile = await run([...base, "--pid", String(Deno.pid), "--profile", "nope"], {
+    env: box.env,
+  });
+  equal(noProfile.code, 78, noProfile.stderr);
+  match(noProfile.stderr, /Cannot load profile 'nope'/);
   const explain = await run([...base, "--explain"], { env: box.env });
   equal(explain.code, 0, explain.stderr);
   match(explain.stdout, /mechanism: ptrace/);
