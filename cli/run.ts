@@ -325,10 +325,7 @@ async function startSessionBroker(
   const { builtinProfilesDir } = await import("./context.ts");
   const { Guard } = await import("../core/guard.ts");
   const env = resolveEnvironment((name) => layerEnv[name] ?? readEnv(name), Deno.cwd());
-  const options = policyOptions(env, builtinProfilesDir());
-  const policy = await loadPolicyFast(
-    env.policyFile !== undefined ? { ...options, policyFile: env.policyFile } : options,
-  );
+  const policy = await loadPolicyFast(policyOptions(env, builtinProfilesDir()));
   const store = new SessionStore(env.stateDir);
   const { SessionTracker } = await import("../core/session/mod.ts");
   const tracker = new SessionTracker(env.stateDir, id);
@@ -387,7 +384,7 @@ async function sessionPolicy(
   const { loadPolicyFast } = await import("../core/policy/cache.ts");
   const { policyOptions } = await import("../core/config.ts");
   const { builtinProfilesDir } = await import("./context.ts");
-  await loadPolicyFast({ ...policyOptions(env, builtinProfilesDir()), policyFile: path });
+  await loadPolicyFast(policyOptions(env, builtinProfilesDir(), { policyFile: path }));
   return path;
 }
 

@@ -98,10 +98,15 @@ export interface PolicyOptions {
 }
 
 /**
- * The policy load options for `env`: the state directory's policy (or `$WATCHTOWER_POLICY`),
- * profiles from the state directory first, then the built-in ones in `builtinProfiles`.
+ * The policy load options for `env`: the state directory's policy (or `$WATCHTOWER_POLICY`, or
+ * `extra.policyFile`), profiles from the state directory first, then the built-in ones in
+ * `builtinProfiles`; `extra.profiles` are applied on top of those the policy names.
  */
-export function policyOptions(env: WatchtowerEnvironment, builtinProfiles: string): PolicyOptions {
+export function policyOptions(
+  env: WatchtowerEnvironment,
+  builtinProfiles: string,
+  extra: { profiles?: readonly string[] | undefined; policyFile?: string | undefined } = {},
+): PolicyOptions {
   const options: PolicyOptions = {
     stateDir: env.stateDir,
     profileDirs: [`${env.stateDir}/profiles`, builtinProfiles],
@@ -111,6 +116,8 @@ export function policyOptions(env: WatchtowerEnvironment, builtinProfiles: strin
       stateDir: env.stateDir,
     },
   };
-  if (env.policyFile !== undefined) options.policyFile = env.policyFile;
+  const policyFile = extra.policyFile ?? env.policyFile;
+  if (policyFile !== undefined) options.policyFile = policyFile;
+  if (extra.profiles && extra.profiles.length > 0) options.profiles = extra.profiles;
   return options;
 }

@@ -125,13 +125,9 @@ export async function runMonitor(argv: readonly string[], name = "wt-monitor"): 
   const env = resolveEnvironment(readEnv, Deno.cwd());
   let guard: Guard;
   try {
-    const options = {
-      ...policyOptions(env, decodeURIComponent(new URL("../profiles", import.meta.url).pathname)),
-      profiles: values.profile ?? [],
-    };
-    const policyFile = values.policy ?? env.policyFile;
+    const profilesDir = decodeURIComponent(new URL("../profiles", import.meta.url).pathname);
     const policy = await loadPolicyFast(
-      policyFile !== undefined ? { ...options, policyFile } : options,
+      policyOptions(env, profilesDir, { profiles: values.profile, policyFile: values.policy }),
     );
     // No GTFOBins annotator: a shell a program escapes to is itself an exec the monitor decides.
     guard = new Guard(policy);

@@ -116,13 +116,9 @@ export async function runProxy(argv: readonly string[], name = "wt-proxy"): Prom
   let policy: Awaited<ReturnType<typeof loadPolicyFast>>;
   let allowLoopback: boolean, allowPrivate: boolean;
   try {
-    const options = {
-      ...policyOptions(env, decodeURIComponent(new URL("../profiles", import.meta.url).pathname)),
-      profiles: values.profile ?? [],
-    };
-    const policyFile = values.policy ?? env.policyFile;
+    const profilesDir = decodeURIComponent(new URL("../profiles", import.meta.url).pathname);
     policy = await loadPolicyFast(
-      policyFile !== undefined ? { ...options, policyFile } : options,
+      policyOptions(env, profilesDir, { profiles: values.profile, policyFile: values.policy }),
     );
     if (values.denylist !== undefined) {
       denylist = compileDenylist(values.denylist, readDenylist(values.denylist));

@@ -3,7 +3,7 @@
  * write on the state directory) and an upstream HTTP server on 127.0.0.1 that echoes what it
  * received, for the proxy's integration tests.
  */
-import { cleanEnv, REPO, sandbox } from "./_wt.ts";
+import { cleanEnv, sandbox, toolArgs } from "./_wt.ts";
 
 /** A running proxy. */
 export interface RunningProxy {
@@ -29,19 +29,11 @@ export async function startProxy(
   }
   const env = { ...box.env, ...options.env };
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-q",
-      "--no-prompt",
-      "--config",
-      `${REPO}/deno.json`,
-      "-P=wt-proxy",
-      `--allow-write=${box.home}`,
-      `${REPO}/proxy/main.ts`,
+    args: toolArgs("wt-proxy", "proxy/main.ts", [`--allow-write=${box.home}`], [
       "--port",
       "0",
       ...args,
-    ],
+    ]),
     cwd: box.home,
     clearEnv: true,
     env: cleanEnv(env),

@@ -51,6 +51,24 @@ export function wtArgs(args: string[]): string[] {
   ];
 }
 
+/**
+ * The deno arguments that run a tool's ENTRY under its permission set SET, as its launcher does:
+ * `flags` are the launcher's extra permission flags (e.g. `--allow-write=STATE`).
+ */
+export function toolArgs(set: string, entry: string, flags: string[] = [], args: string[] = []) {
+  return [
+    "run",
+    "-q",
+    "--no-prompt",
+    "--config",
+    `${REPO}/deno.json`,
+    `-P=${set}`,
+    ...flags,
+    `${REPO}/${entry}`,
+    ...args,
+  ];
+}
+
 /** The environment every spawned tool gets: a clean one plus PATH, the module cache and `env`. */
 export function cleanEnv(env: Record<string, string> = {}): Record<string, string> {
   return { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", ...denoDir(), ...env };

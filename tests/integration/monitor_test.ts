@@ -5,10 +5,14 @@
  * written (the blocked commands are killed before they run).
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { cleanEnv, REPO, run, sandbox, wt } from "./_wt.ts";
+import { cleanEnv, REPO, run, sandbox, toolArgs, wt } from "./_wt.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
+
+/** `wt-monitor ARGS` as its launcher runs it, writing the ledger in `stateDir`. */
+const monitorArgs = (stateDir: string, args: string[] = []) =>
+  toolArgs("wt-monitor", "monitor/main.ts", [`--allow-write=${stateDir}`], args);
 
 interface Watched {
   agentOut: string;
@@ -47,20 +51,7 @@ async function watch(
     stderr: "piped",
   }).spawn();
   const monitor = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-q",
-      "--no-prompt",
-      "--config",
-      `${REPO}/deno.json`,
-      "-P=wt-monitor",
-      `--allow-write=${box.stateDir}`,
-      `${REPO}/monitor/main.ts`,
-      "--pid",
-      String(agent.pid),
-      "--json",
-      ...extraArgs,
-    ],
+    args: monitorArgs(box.stateDir, ["--pid", String(agent.pid), "--json", ...extraArgs]),
     clearEnv: true,
     env: cleanEnv(box.env),
     stdout: "piped",
@@ -234,15 +225,7 @@ echo end
 Deno.test("wt-monitor refuses what it cannot watch, and explains its mechanism", async () => {
   const box = sandbox();
   Deno.mkdirSync(box.stateDir, { recursive: true });
-  const base = [
-    "run",
-    "-q",
-    "--config",
-    `${REPO}/deno.json`,
-    "-P=wt-monitor",
-    `--allow-write=${box.stateDir}`,
-    `${REPO}/monitor/main.ts`,
-  ];
+  const base = monitorArgs(box.stateDir);
   const missing = await run([...base, "--pid", "999999999"], { env: box.env });
   equal(missing.code, 64);
   match(missing.stderr, /does not exist/);
@@ -311,20 +294,13 @@ Deno.test("a monitor that is restarted re-attaches to the running tree", async (
   }).spawn();
   const start = () => {
     const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-q",
-        "--config",
-        `${REPO}/deno.json`,
-        "-P=wt-monitor",
-        `--allow-write=${box.stateDir}`,
-        `${REPO}/monitor/main.ts`,
+      args: monitorArgs(box.stateDir, [
         "--pid",
         String(agent.pid),
         "--json",
         "--mechanism",
         "ptrace",
-      ],
+      ]),
       clearEnv: true,
       env: cleanEnv(box.env),
       stdout: "piped",

@@ -4,7 +4,7 @@
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { eventually, ledgerLines, type RunningProxy, startProxy, startUpstream } from "./_proxy.ts";
-import { REPO, run, wt } from "./_wt.ts";
+import { run, toolArgs, wt } from "./_wt.ts";
 
 interface CurlResult {
   status: number;
@@ -401,43 +401,28 @@ Deno.test("wt-proxy: --denylist adds patterns; a bad denylist or policy stops it
     },
   );
   Deno.writeTextFileSync(`${dir}/bad.yaml`, "urls: {not: a list}\n");
-  const bad = await run([
-    "run",
-    "-q",
-    "--config",
-    `${REPO}/deno.json`,
-    "-P=wt-proxy",
-    `--allow-read=${dir}`,
-    `${REPO}/proxy/main.ts`,
-    "--denylist",
-    `${dir}/bad.yaml`,
-  ], { env: { WATCHTOWER_DIR: `${dir}/state`, HOME: dir } });
+  const bad = await run(
+    toolArgs("wt-proxy", "proxy/main.ts", [`--allow-read=${dir}`], [
+      "--denylist",
+      `${dir}/bad.yaml`,
+    ]),
+    { env: { WATCHTOWER_DIR: `${dir}/state`, HOME: dir } },
+  );
   equal(bad.code, 78, bad.stderr);
   match(bad.stderr, /denylist .*bad\.yaml/);
   Deno.writeTextFileSync(`${dir}/policy.yaml`, "default: perhaps\n");
-  const policy = await run([
-    "run",
-    "-q",
-    "--config",
-    `${REPO}/deno.json`,
-    "-P=wt-proxy",
-    `--allow-read=${dir}`,
-    `${REPO}/proxy/main.ts`,
-    "--policy",
-    `${dir}/policy.yaml`,
-  ], { env: { WATCHTOWER_DIR: `${dir}/state`, HOME: dir } });
+  const policy = await run(
+    toolArgs("wt-proxy", "proxy/main.ts", [`--allow-read=${dir}`], [
+      "--policy",
+      `${dir}/policy.yaml`,
+    ]),
+    { env: { WATCHTOWER_DIR: `${dir}/state`, HOME: dir } },
+  );
   equal(policy.code, 78, policy.stderr);
   match(policy.stderr, /policy\.yaml:1/);
-  const usage = await run([
-    "run",
-    "-q",
-    "--config",
-    `${REPO}/deno.json`,
-    "-P=wt-proxy",
-    `${REPO}/proxy/main.ts`,
-    "--port",
-    "http",
-  ], { env: { HOME: dir } });
+  const usage = await run(toolArgs("wt-proxy", "proxy/main.ts", [], ["--port", "http"]), {
+    env: { HOME: dir },
+  });
   equal(usage.code, 64);
 });
 
@@ -463,16 +448,9 @@ Deno.test("wt-proxy refuses to run when its ledger cannot be written (exit 78)",
   // The launcher grants writing the state directory; without it nothing can be recorded.
   const dir = Deno.makeTempDirSync({ prefix: "wt-noledger-" });
   Deno.mkdirSync(`${dir}/state`);
-  const result = await run([
-    "run",
-    "-q",
-    "--config",
-    `${REPO}/deno.json`,
-    "-P=wt-proxy",
-    `${REPO}/proxy/main.ts`,
-    "--port",
-    "0",
-  ], { env: { WATCHTOWER_DIR: `${dir}/state`, HOME: dir } });
+  const result = await run(toolArgs("wt-proxy", "proxy/main.ts", [], ["--port", "0"]), {
+    env: { WATCHTOWER_DIR: `${dir}/state`, HOME: dir },
+  });
   equal(result.code, 78, result.stderr);
   match(result.stderr, /cannot write the ledger in .*state/);
   equal(result.stdout, "", "it must not say it is listening");
