@@ -84,3 +84,11 @@ export function listFlag(args: ParsedArgs, name: string): string[] {
   const value = args.flags[name];
   return Array.isArray(value) ? value : [];
 }
+
+/** Flags that choose and adjust the policy, accepted by every command that loads it. */
+export const POLICY_FLAGS: Record<string, FlagSpec> = {
+  policy: { type: "string" },
+  profile: { type: "string", multiple: true },
+  mode: { type: "string" },
+  set: { type: "string", multiple: true },
+};

@@ -9,8 +9,9 @@ import { type IntentDefaults, parseIntent } from "../core/intent_parse.ts";
 import { failClosed, Guard, type GuardDecision, type SessionView } from "../core/guard.ts";
 import { decisionRecord, unrecordedDecision } from "../core/ledger/records.ts";
 import { type Appended, Ledger } from "../core/ledger/writer.ts";
-import { type FlagSpec, listFlag, parseArgs, type ParsedArgs, stringFlag, usage } from "./args.ts";
-import { cliEnvironment, loadCliPolicy, POLICY_FLAGS } from "./context.ts";
+import { listFlag, parseArgs, type ParsedArgs, stringFlag, usage } from "./args.ts";
+import { CHECK_FLAGS, defaultsFrom } from "./check_flags.ts";
+import { cliEnvironment, loadCliPolicy } from "./context.ts";
 import { createGuard } from "./guard.ts";
 import { EXIT, exitForError, exitForVerdict } from "./exit.ts";
 import { type Line, readLines } from "./lines.ts";
@@ -55,33 +56,9 @@ Exit: 0 allow (and shadow, redact, or anything in observe mode), 77 deny, 75 esc
 (approval required), 64 bad usage, 65 bad intent (in --batch: some line was bad),
 78 policy cannot be loaded.`;
 
-const FLAGS: Record<string, FlagSpec> = {
-  ...POLICY_FLAGS,
-  help: { type: "boolean", short: "h" },
-  json: { type: "boolean" },
-  batch: { type: "boolean" },
-  domain: { type: "string", short: "d" },
-  operation: { type: "string", short: "o" },
-  path: { type: "string" },
-  url: { type: "string" },
-  command: { type: "string" },
-  host: { type: "string" },
-  text: { type: "string" },
-  method: { type: "string" },
-  target: { type: "string", multiple: true },
-  principal: { type: "string" },
-  purpose: { type: "string" },
-  capability: { type: "string", multiple: true },
-  session: { type: "string" },
-  tool: { type: "string" },
-  cwd: { type: "string" },
-  "dry-run": { type: "boolean" },
-  shell: { type: "string" },
-};
-
 /** Runs `wt check`. */
 export async function runCheck(argv: readonly string[]): Promise<number> {
-  const args = parseArgs(argv, FLAGS);
+  const args = parseArgs(argv, CHECK_FLAGS);
   if (args.flags.help) {
     out(`${CHECK_USAGE}\n`);
     return EXIT.ok;
@@ -157,19 +134,6 @@ function decideInSession(guard: Guard, intent: Intent): GuardDecision {
 }
 
 let sessionView: (id: string | undefined) => SessionView | undefined = () => undefined;
-
-function defaultsFrom(env: WatchtowerEnvironment, args: ParsedArgs): IntentDefaults {
-  const capabilities = listFlag(args, "capability");
-  return {
-    principal: stringFlag(args, "principal") ?? env.principal,
-    capabilities: capabilities.length > 0 ? capabilities : env.capabilities,
-    purpose: stringFlag(args, "purpose") ?? env.purpose,
-    session: stringFlag(args, "session") ?? env.session,
-    cwd: stringFlag(args, "cwd") ?? env.cwd,
-    workspace: env.workspace,
-    tool: stringFlag(args, "tool"),
-  };
-}
 
 async function readIntent(args: ParsedArgs, defaults: IntentDefaults): Promise<Intent> {
   const positional = args.positionals;

@@ -7,20 +7,16 @@
 import { sessionViews } from "./session_view.ts";
 import type { WatchtowerEnvironment } from "../core/config.ts";
 import { WatchtowerError } from "../core/errors.ts";
-import type { Guard, GuardDecision } from "../core/guard.ts";
-import type { Intent } from "../core/intent.ts";
+import type { Guard } from "../core/guard.ts";
 import type { IntentDefaults } from "../core/intent_parse.ts";
 import { unrecordedDecision } from "../core/ledger/records.ts";
 import type { Appended, Ledger } from "../core/ledger/writer.ts";
-import {
-  combine,
-  decideLine,
-  describePart,
-  type LineDecision,
-  recordLine,
-} from "../core/shell_guard/mod.ts";
+import { combine, decideLine, type LineDecision, recordLine } from "../core/shell_guard/mod.ts";
 import { exitForVerdict } from "./exit.ts";
-import { out, paint, paintVerdict, printJson } from "./output.ts";
+import { describeLine, lineEnvironment, lineJson } from "./line_view.ts";
+import { out, printJson } from "./output.ts";
+
+export { describeLine, lineEnvironment, lineJson };
 
 /** What deciding a line needs from `wt check`. */
 export interface ShellCheckContext {
@@ -29,22 +25,6 @@ export interface ShellCheckContext {
   defaults: IntentDefaults;
   ledger: Ledger | undefined;
   json: boolean;
-}
-
-/** The environment a line's intents get: the process's, with the identity flags applied. */
-export function lineEnvironment(
-  env: WatchtowerEnvironment,
-  defaults: IntentDefaults,
-  cwd?: string,
-): WatchtowerEnvironment {
-  return {
-    ...env,
-    principal: defaults.principal,
-    capabilities: [...(defaults.capabilities ?? env.capabilities)],
-    purpose: defaults.purpose,
-    session: defaults.session,
-    cwd: cwd ?? defaults.cwd ?? env.cwd,
-  };
 }
 
 /** Decides, records and prints one line; returns the exit code. */
@@ -61,45 +41,6 @@ export function checkShell(line: string, context: ShellCheckContext): number {
   if (context.json) printJson(lineJson(decided));
   else out(`${describeLine(decided)}\n`);
   return exitForVerdict(decided.verdict);
-}
-
-/** The JSON answer for a line: its verdict, the deciding decision and every part's. */
-export function lineJson(decided: LineDecision): Record<string, unknown> {
-  return {
-    shell: decided.line,
-    verdict: decided.verdict,
-    parsed: decided.parsed,
-    decision: decided.decision,
-    parts: decided.parts.map((part) => ({
-      kind: part.kind,
-      intent: part.intent,
-      decision: part.decision,
-      ledger: part.seq !== undefined ? { seq: part.seq, hash: part.hash } : null,
-    })),
-  };
-}
-
-/** The line's verdict and reason, then one line per part when there are several. */
-export function describeLine(decided: LineDecision): string {
-  const { decision } = decided;
-  const verdict = decision.mode === "observe"
-    ? `${paint("dim", "OBSERVE")} (would ${paintVerdict(decision.verdict)})`
-    : paintVerdict(decided.verdict);
-  const part = decided.parts[decided.deciding];
-  const where = part && decided.parts.length > 1 ? ` [in: ${describePart(part)}]` : "";
-  const lines = [`${verdict} shell ${decided.line} — ${decision.detail}${where}`];
-  if (decided.parts.length > 1) {
-    for (const each of decided.parts) lines.push(`  ${describeIntent(each.intent, each.decision)}`);
-  }
-  return lines.join("\n");
-}
-
-function describeIntent(intent: Intent, decision: GuardDecision): string {
-  const resource = String(intent.target.command ?? intent.target.path ?? "");
-  const risk = paint("dim", `risk ${decision.risk_score} ${decision.risk_level}`);
-  return `${
-    paintVerdict(decision.verdict)
-  } ${intent.domain} ${intent.operation} ${resource} — ${decision.detail} (${risk})`;
 }
 
 /** A `{"shell": "…"}` batch line, decided and waiting to be recorded. */

@@ -14,15 +14,9 @@ import { loadPolicyFast } from "../core/policy/cache.ts";
 import type { CompiledPolicy } from "../core/policy/compile.ts";
 import type { SettingsPatch } from "../core/policy/layer.ts";
 import type { LoadOptions } from "../core/policy/loader.ts";
-import { type FlagSpec, listFlag, type ParsedArgs, stringFlag, usage } from "./args.ts";
+import { listFlag, type ParsedArgs, POLICY_FLAGS, stringFlag, usage } from "./args.ts";
 
-/** Flags that choose and adjust the policy, accepted by every command that loads it. */
-export const POLICY_FLAGS: Record<string, FlagSpec> = {
-  policy: { type: "string" },
-  profile: { type: "string", multiple: true },
-  mode: { type: "string" },
-  set: { type: "string", multiple: true },
-};
+export { POLICY_FLAGS };
 
 /** Reads an environment variable, treating one we may not read as unset. */
 export { readEnv };

@@ -4,9 +4,9 @@
  * then run it without a shell, with a clean environment, passing its exit code on.
  * @module
  */
-import { decideArgv } from "../core/shell_guard/mod.ts";
-import { type FlagSpec, parseArgs, usage } from "./args.ts";
-import { POLICY_FLAGS, readEnv } from "./context.ts";
+import { quoteArgv } from "../core/shell/quote.ts";
+import { readEnv } from "../core/config.ts";
+import { type FlagSpec, parseArgs, POLICY_FLAGS, usage } from "./args.ts";
 import { EXIT } from "./exit.ts";
 import { guardedRun } from "./guarded_run.ts";
 import { out } from "./output.ts";
@@ -64,7 +64,8 @@ export async function runExec(argv: readonly string[]): Promise<number> {
     const value = readEnv(name);
     if (value !== undefined) childEnv[name] = value;
   }
-  return await guardedRun("wt-exec", args, (options) => decideArgv(command, options), {
+  // Decided as the line that quotes it (what decideArgv does).
+  return await guardedRun("wt-exec", args, quoteArgv(command), {
     program: command[0]!,
     args: command.slice(1),
     env: childEnv,

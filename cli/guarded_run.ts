@@ -5,75 +5,55 @@
  * @module
  */
 
-import { Ledger } from "../core/ledger/writer.ts";
-import { SessionTracker } from "../core/session/mod.ts";
-import {
-  combine,
-  type DecideLineOptions,
-  type LineDecision,
-  recordLine,
-  refusal,
-  runLine,
-  type RunLineOptions,
-} from "../core/shell_guard/mod.ts";
+import { readEnv, resolveEnvironment, type WatchtowerEnvironment } from "../core/config.ts";
+import { DeciderClient } from "../core/decider/client.ts";
+import type { DecisionBackend } from "../core/shim/backend.ts";
+import { RemoteBackend } from "../core/shim/remote.ts";
+import { refusal } from "../core/shell_guard/describe.ts";
+import { runLine, type RunLineOptions } from "../core/shell_guard/run.ts";
 import type { ParsedArgs } from "./args.ts";
-import { cliEnvironment, loadCliPolicy, readEnv } from "./context.ts";
 import { exitForVerdict } from "./exit.ts";
-import { createGuard } from "./guard.ts";
 import { err, writeAll } from "./output.ts";
 
 /** What the caller runs once the line is allowed: the program, its arguments, env and stdin. */
 export type GuardedProgram = Pick<RunLineOptions, "program" | "args" | "env" | "stdin">;
 
+/** Flags that choose the policy: with any of them, the line is decided in this process. */
+const POLICY_CHOICE = ["policy", "profile", "mode", "set"];
+
 /**
- * Decides `decide(options)` under the policy `args` select, records it, and runs `program` if
- * the verdict lets it run. Returns the exit code: the program's, or 77/75 for a refusal.
+ * Decides `line` under the policy `args` select (through the decision service when one listens
+ * and no policy flag is given), records it, and runs `program` if the verdict lets it run.
+ * Returns the exit code: the program's, or 77/75 for a refusal.
  */
 export async function guardedRun(
   tool: "wt-exec" | "wt-sh",
   args: ParsedArgs,
-  decide: (options: DecideLineOptions) => LineDecision,
+  line: string,
   program: GuardedProgram,
 ): Promise<number> {
   const name = tool.replace("-", " ");
-  const env = cliEnvironment();
-  const policy = await loadCliPolicy(env, args);
-  const { sync, segmentBytes } = policy.settings.ledger;
-  const ledger = new Ledger(env.stateDir, { sync, segmentBytes });
-  const tracker = new SessionTracker(env.stateDir, env.session);
-  const session = tracker.view(); // unknown, corrupt or ended: session_unavailable, exit 77
-  let line = decide({ guard: createGuard(policy), env, tool, session });
-  if (line.parts.some((part) => part.decision.verdict === "escalate")) {
-    // A signed grant lets an escalated part through; others become pending requests.
-    const { adapterApprovals } = await import("../core/approvals/mod.ts");
-    const approvals = adapterApprovals(
-      env,
-      readEnv,
-      (event) => ledger.appendSync([{ data: { event } }]),
-      policy,
-    );
-    const zone = session?.zone ?? "SAFE";
-    const parts = await Promise.all(line.parts.map(async (part) => ({
-      ...part,
-      decision: await approvals.review(part.intent, part.decision, { zone }),
-    })));
-    line = combine(line.line, parts, { parsed: line.parsed });
-  }
-  const decided = recordLine(ledger, line);
+  const env = resolveEnvironment(readEnv, Deno.cwd());
+  const local = () => localBackend(env, args);
+  const ownPolicy = POLICY_CHOICE.some((flag) => args.flags[flag] !== undefined);
+  const client = ownPolicy ? undefined : await DeciderClient.connect(env.stateDir);
+  const backend = client ? new RemoteBackend(client, env, local) : await local();
+  // An unknown, corrupt or ended session throws session_unavailable: exit 77.
+  const decided = await backend.line(line, tool);
   if (decided.verdict === "deny" || decided.verdict === "escalate") {
+    client?.close();
     err(`${name}: ${refusal(decided)}`);
     return exitForVerdict(decided.verdict);
   }
   // The line goes ahead: the session moves to its zone first (recorded), or it does not run.
-  const moves = decided.parts.flatMap((part) => {
-    const event = tracker.advance(part.intent, part.decision);
-    return event ? [{ data: { event } }] : [];
-  });
-  if (moves.length > 0) ledger.appendSync(moves);
+  await backend.advance(
+    decided.parts.map((part) => part.intent),
+    decided.parts.map((part) => part.decision),
+  );
   // Decided and recorded: the program needs nothing of ours but the right to start.
   Deno.permissions.revokeSync({ name: "ffi" });
   const result = await runLine(decided, {
-    ledger,
+    record: (event) => backend.effect(event),
     tool,
     ...program,
     io: {
@@ -82,6 +62,35 @@ export async function guardedRun(
     },
     redactor: async () => new (await import("../core/redact.ts")).StreamRedactor(),
   });
+  client?.close();
   if (result.message) err(`${name}: ${result.message}`);
   return result.exitCode;
+}
+
+/** This process deciding: the policy `args` select, the annotated guard, the ledger, approvals. */
+async function localBackend(
+  env: WatchtowerEnvironment,
+  args: ParsedArgs,
+): Promise<DecisionBackend> {
+  const [{ LocalBackend }, { Ledger }, { loadCliPolicy }, { createGuard }] = await Promise.all([
+    import("../core/shim/backend.ts"),
+    import("../core/ledger/writer.ts"),
+    import("./context.ts"),
+    import("./guard.ts"),
+  ]);
+  const policy = await loadCliPolicy(env, args);
+  const { sync, segmentBytes } = policy.settings.ledger;
+  const ledger = new Ledger(env.stateDir, { sync, segmentBytes });
+  return new LocalBackend({
+    env,
+    guard: createGuard(policy),
+    ledger,
+    approvals: async () =>
+      (await import("../core/approvals/mod.ts")).adapterApprovals(
+        env,
+        readEnv,
+        (event) => ledger.appendSync([{ data: { event } }]),
+        policy,
+      ),
+  });
 }

@@ -20,6 +20,11 @@ interface Command {
    * with the others revoked (see {@link dropPermissions}).
    */
   needs?: ReadonlyArray<Power>;
+  /**
+   * Whether the command may ask the decision service (core/decider): its socket is connected
+   * before the network permission is revoked, and that connection is the only one it gets.
+   */
+  decider?: boolean;
 }
 
 /** Powers of the `wt` permission set that only some commands keep. */
@@ -48,12 +53,23 @@ const COMMANDS: Record<string, Command> = {
   },
   check: {
     summary: "decide an intent (flags, JSON, or a JSONL batch)",
-    run: async (argv) => await (await import("./check.ts")).runCheck(argv),
+    // A shell line goes to the decision service when one listens (cli/check_fast.ts).
+    run: async (argv) =>
+      await (await import("./check_fast.ts")).checkShellFast(argv) ??
+        await (await import("./check.ts")).runCheck(argv),
     needs: ["ffi"],
+    decider: true,
   },
   admit: {
     summary: "check an instruction against authority patterns before the agent takes it",
     run: async (argv) => await (await import("./admit.ts")).runAdmit(argv),
+  },
+  hook: {
+    summary: "agents' hooks: wt hook claude-code, and install | uninstall | test them",
+    run: async (argv) => await (await import("./hook.ts")).runHook(argv),
+    // run: wt hook test starts the installed hook command (deciding revokes it first).
+    needs: ["run"],
+    decider: true,
   },
   policy: {
     summary: "init | check | show | test policies",
@@ -129,11 +145,13 @@ const COMMANDS: Record<string, Command> = {
     run: async (argv) => await (await import("./exec.ts")).runExec(argv),
     // ffi only while deciding (file capabilities for GTFOBins), revoked before the program runs.
     needs: ["run", "ffi"],
+    decider: true,
   },
   sh: {
     summary: "a guarded shell: decide a command line, then run it (wt sh -c 'LINE')",
     run: async (argv) => await (await import("./sh.ts")).runSh(argv),
     needs: ["run", "ffi"],
+    decider: true,
   },
   approve: {
     summary: "approve a pending escalation (once, --duration D or --session)",
@@ -151,10 +169,20 @@ const COMMANDS: Record<string, Command> = {
     summary: "start | show | list | end sessions, and move their zone forward",
     run: async (argv) => await (await import("./session.ts")).runSession(argv),
   },
+  daemon: {
+    summary: "the decision service: the same decisions without each call's start-up cost",
+    run: async (argv) => await (await import("./daemon.ts")).runDaemon(argv),
+    needs: ["net", "run"],
+  },
   proxy: {
     summary: "the egress proxy: decide every HTTP request an agent makes (= wt-proxy)",
     run: async (argv) => await (await import("../proxy/main.ts")).runProxy(argv, "wt proxy"),
     needs: ["net"],
+  },
+  mcp: {
+    summary: "serve the safe commands as MCP tools over stdio (decided and recorded per call)",
+    run: async (argv) => await (await import("./mcp.ts")).runMcp(argv),
+    needs: ["run"],
   },
   run: {
     summary: "start an agent with every layer around it (wt run -- AGENT ARGS…)",
@@ -234,6 +262,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT.usage;
   }
   try {
+    if (command.decider && !command.needs?.includes("net")) await preconnect();
     dropPermissions(command.needs);
     return await command.run(rest);
   } catch (error) {
@@ -253,6 +282,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
     return EXIT.internal;
   }
+}
+
+/** Connects to the decision service of this process's state directory, if one listens. */
+async function preconnect(): Promise<void> {
+  const [{ readEnv, resolveEnvironment }, { DeciderClient }] = await Promise.all([
+    import("../core/config.ts"),
+    import("../core/decider/client.ts"),
+  ]);
+  DeciderClient.preconnect(resolveEnvironment(readEnv, Deno.cwd()).stateDir);
 }
 
 function isFileSystemError(error: unknown): error is Error {

@@ -6,6 +6,7 @@
  * launcher before it becomes the agent. Returns the agent's exit code and prints a summary.
  * @module
  */
+import { DeciderClient } from "../core/decider/client.ts";
 import { WatchtowerError } from "../core/errors.ts";
 import { Ledger } from "../core/ledger/writer.ts";
 import { readEntries } from "../core/ledger/reader.ts";
@@ -13,6 +14,8 @@ import { SessionStore } from "../core/session/store.ts";
 import { listFlag, parseArgs, stringFlag, usage } from "./args.ts";
 import { cliEnvironment, readEnv } from "./context.ts";
 import { EXIT } from "./exit.ts";
+import { installedLaunchers, type ToolCommand, toolCommand } from "./tool_command.ts";
+import { REAL_NAMES } from "../core/tools.ts";
 import type { Broker } from "./broker.ts";
 import { out } from "./output.ts";
 
@@ -28,6 +31,8 @@ What the agent gets:
                        DIR, default STATE_DIR/agent-bin, installed on first use)
   SHELL                the guarded shell (wt sh)
   HTTP(S)_PROXY        an egress proxy started for the session on 127.0.0.1
+  the decision service  for the safe commands and the guarded shell (wt daemon), started for
+                       the session unless one already runs for the state directory
   the root monitor     on its whole process tree from its first exec; if the monitor stops, the
                        tree is killed (nothing runs unwatched)
   no_new_privs         set before the agent starts: setuid programs (sudo) gain nothing
@@ -53,12 +58,12 @@ interface Layer {
 
 async function startLayer(
   name: string,
-  args: string[],
+  command: ToolCommand,
   env: Record<string, string>,
   ready: RegExp,
 ): Promise<Layer> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
+  const child = new Deno.Command(command.program, {
+    args: command.args,
     clearEnv: true,
     env,
     stdin: "null",
@@ -79,6 +84,12 @@ async function startLayer(
   return { child, ready: text, lines };
 }
 
+async function serviceAnswers(stateDir: string): Promise<boolean> {
+  const client = await DeciderClient.connect(stateDir);
+  client?.close();
+  return client !== undefined;
+}
+
 function stopLayer(layer: Layer | undefined): Promise<unknown> {
   if (!layer) return Promise.resolve();
   try {
@@ -87,20 +98,6 @@ function stopLayer(layer: Layer | undefined): Promise<unknown> {
     // gone already
   }
   return Promise.all([layer.child.status, layer.lines.cancel().catch(() => {})]);
-}
-
-function denoRun(set: string, stateDir: string, entry: string, args: string[]): string[] {
-  return [
-    "run",
-    "-q",
-    "--no-prompt",
-    "--config",
-    `${repo}/deno.json`,
-    `-P=${set}`,
-    ...(stateDir ? [`--allow-write=${stateDir}`] : []),
-    `${repo}/${entry}`,
-    ...args,
-  ];
 }
 
 /** Runs `wt run`. */
@@ -164,14 +161,24 @@ export async function runRun(argv: readonly string[]): Promise<number> {
   await ensureShims(shims, stateDir, layerEnv);
 
   let proxy: Layer | undefined;
+  let decider: Layer | undefined;
   let monitor: Layer | undefined;
   let launcher: Deno.ChildProcess | undefined;
   let broker: Broker | undefined;
   const blocks: string[] = [];
   try {
+    // The decision service for the session's safe commands and shell, unless one already runs.
+    if (!(await serviceAnswers(stateDir))) {
+      decider = await startLayer(
+        "the decision service",
+        toolCommand("wt", stateDir, ["daemon", "serve"]),
+        layerEnv,
+        /listening on /,
+      );
+    }
     proxy = await startLayer(
       "the egress proxy",
-      denoRun("wt-proxy", stateDir, "proxy/main.ts", ["--port", "0", "--host", "127.0.0.1"]),
+      toolCommand("wt-proxy", stateDir, ["--port", "0", "--host", "127.0.0.1"]),
       layerEnv,
       /listening on /,
     );
@@ -201,13 +208,14 @@ export async function runRun(argv: readonly string[]): Promise<number> {
     if (deno) {
       broker = await startSessionBroker(socket, layerEnv, session.id);
     }
-    launcher = new Deno.Command(Deno.execPath(), {
-      args: denoRun("wt-launch", "", "monitor/launch.ts", [
-        gate,
-        ...(deno ? ["--broker", socket] : []),
-        "--",
-        ...agent,
-      ]),
+    const launch = toolCommand("wt-launch", stateDir, [
+      gate,
+      ...(deno ? ["--broker", socket] : []),
+      "--",
+      ...agent,
+    ]);
+    launcher = new Deno.Command(launch.program, {
+      args: launch.args,
       clearEnv: true,
       env: agentEnv,
       stdin: "inherit",
@@ -216,7 +224,7 @@ export async function runRun(argv: readonly string[]): Promise<number> {
     }).spawn();
     monitor = await startLayer(
       "the root monitor",
-      denoRun("wt-monitor", stateDir, "monitor/main.ts", [
+      toolCommand("wt-monitor", stateDir, [
         "--pid",
         String(launcher.pid),
         "--exit-kill",
@@ -271,6 +279,7 @@ export async function runRun(argv: readonly string[]): Promise<number> {
       monitor = undefined;
       await following.catch(() => {});
       await stopLayer(proxy);
+      await stopLayer(decider);
       proxy = undefined;
       await broker?.close();
       broker = undefined;
@@ -285,6 +294,7 @@ export async function runRun(argv: readonly string[]): Promise<number> {
     monitor = undefined;
     await following.catch(() => {});
     await stopLayer(proxy);
+    await stopLayer(decider);
     proxy = undefined;
     await broker?.close();
     broker = undefined;
@@ -302,6 +312,7 @@ export async function runRun(argv: readonly string[]): Promise<number> {
     }
     await stopLayer(monitor);
     await stopLayer(proxy);
+    await stopLayer(decider);
     await broker?.close();
     if (error instanceof WatchtowerError) {
       throw new WatchtowerError(
@@ -388,40 +399,60 @@ async function sessionPolicy(
   return path;
 }
 
-/** The safe commands under the real names, and `wt-sh`, in `dir` (installed on first use). */
+/**
+ * The safe commands under the real names, and `wt-sh`, in `dir` (made on first use): scripts
+ * that run the installed launchers, or, from the sources, launchers installed into the state
+ * directory first.
+ */
 async function ensureShims(dir: string, stateDir: string, env: Record<string, string>) {
   const shell = `${dir}/wt-sh`;
   try {
     if (Deno.statSync(`${dir}/rm`).isFile && Deno.statSync(shell).isFile) return;
   } catch {
-    // not installed yet
+    // not made yet
   }
-  const install = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "task",
-      "-q",
-      "--config",
-      `${repo}/deno.json`,
-      "install",
-      "--root",
-      `${stateDir}/prefix`,
-      "--as-real-names",
-      dir,
-    ],
-    clearEnv: true,
-    env,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!install.success) {
-    throw new WatchtowerError(
-      "internal",
-      `cannot install the safe commands into ${dir}: ${new TextDecoder().decode(install.stderr)}`,
+  let bin = installedLaunchers()?.bin;
+  if (bin === undefined) {
+    bin = `${stateDir}/prefix/bin`;
+    const install = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "task",
+        "-q",
+        "--config",
+        `${repo}/deno.json`,
+        "install",
+        "--root",
+        `${stateDir}/prefix`,
+      ],
+      clearEnv: true,
+      env,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!install.success) {
+      throw new WatchtowerError(
+        "internal",
+        `cannot install the safe commands into ${bin}: ${new TextDecoder().decode(install.stderr)}`,
+      );
+    }
+  }
+  Deno.mkdirSync(dir, { recursive: true });
+  const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
+  const script = (comment: string, command: string) =>
+    `#!/bin/sh\n# ${comment}\nexec ${command} "$@"\n`;
+  for (const [name, tool] of Object.entries(REAL_NAMES)) {
+    Deno.writeTextFileSync(
+      `${dir}/${name}`,
+      script(`${name} for wt run: the safe command ${tool}.`, quote(`${bin}/${tool}`)),
+      { mode: 0o755 },
     );
   }
   Deno.writeTextFileSync(
     shell,
-    `#!/bin/sh\n# The guarded shell for wt run: SHELL -c LINE decides LINE before it runs.\nexec '${stateDir}/prefix/bin/wt' sh "$@"\n`,
+    script(
+      "The guarded shell for wt run: SHELL -c LINE decides LINE before it runs.",
+      `${quote(`${bin}/wt`)} sh`,
+    ),
     { mode: 0o755 },
   );
 }

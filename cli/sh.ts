@@ -6,9 +6,7 @@
  * @module
  */
 import { WatchtowerError } from "../core/errors.ts";
-import { decideLine } from "../core/shell_guard/mod.ts";
-import { type FlagSpec, parseArgs, usage } from "./args.ts";
-import { POLICY_FLAGS } from "./context.ts";
+import { type FlagSpec, parseArgs, POLICY_FLAGS, usage } from "./args.ts";
 import { EXIT } from "./exit.ts";
 import { guardedRun } from "./guarded_run.ts";
 import { out } from "./output.ts";
@@ -114,7 +112,7 @@ export async function runSh(argv: readonly string[]): Promise<number> {
   }
   const line = request.line ?? await readScript();
   const args = parseArgs(request.policyArgs, POLICY_ONLY);
-  return await guardedRun("wt-sh", args, (options) => decideLine(line, options), {
+  return await guardedRun("wt-sh", args, line, {
     program: shellProgram(),
     args: [...request.shellOptions, "-c", line, ...request.rest],
     env: "inherit",

@@ -32,11 +32,20 @@ export interface ToolSpec {
   writesState?: boolean;
 }
 
-/** The permission flags a launcher adds for `tool` on the state directory `stateDir`. */
+/**
+ * The permission flags a launcher adds for `tool` on the state directory `stateDir`: writing it
+ * (the ledger), and for a safe command, connecting to the decision service's socket there (that
+ * one socket: no other, and no network).
+ */
 export function stateDirFlags(tool: ToolSpec, stateDir: string): string[] {
   const writes = tool.writesState ?? tool.wraps !== undefined;
-  return writes ? [`--allow-write=${stateDir}`] : [];
+  const flags = writes ? [`--allow-write=${stateDir}`] : [];
+  if (tool.wraps !== undefined) flags.push(`--allow-net=unix:${stateDir}/${DECIDER_SOCKET}`);
+  return flags;
 }
+
+/** The decision service's socket in the state directory (core/decider/protocol.ts). */
+export const DECIDER_SOCKET = "decider.sock";
 
 /** Every binary, in the order they are installed. */
 export const TOOLS: readonly ToolSpec[] = [
@@ -176,4 +185,25 @@ export const TOOLS: readonly ToolSpec[] = [
     include: ["profiles"],
     writesState: true,
   },
+  {
+    name: "wt-launch",
+    entry: "monitor/launch.ts",
+    permissionSet: "wt-launch",
+    summary:
+      "Starts the agent for wt run: no_new_privs, the seccomp filter and the Landlock fence, then exec",
+  },
 ];
+
+/** Programs whose safe command is a drop-in replacement under the real name. */
+export const REAL_NAMES: Readonly<Record<string, string>> = {
+  rm: "safe-rm",
+  cp: "safe-cp",
+  mv: "safe-mv",
+  mkdir: "safe-mkdir",
+  touch: "safe-touch",
+  chown: "safe-chown",
+  chmod: "safe-chmod",
+  ln: "safe-ln",
+  rg: "rg-search",
+  jq: "jq-query",
+};

@@ -10,7 +10,10 @@
  * With --as-real-names DIR, DIR also gets `rm`, `cp`, `rg`, … that are the safe commands: put
  * it first on an agent's PATH.
  */
-import { stateDirFlags, TOOLS, type ToolSpec } from "../core/tools.ts";
+import { LAUNCHERS_FILE } from "../cli/tool_command.ts";
+import { REAL_NAMES, stateDirFlags, TOOLS, type ToolSpec } from "../core/tools.ts";
+
+export { REAL_NAMES };
 
 const repo = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 
@@ -22,20 +25,6 @@ export const BUILT_TOOLS: readonly ToolSpec[] = TOOLS.filter((tool) => {
     return false;
   }
 });
-
-/** Programs whose safe command is a drop-in replacement under the real name. */
-export const REAL_NAMES: Readonly<Record<string, string>> = {
-  rm: "safe-rm",
-  cp: "safe-cp",
-  mv: "safe-mv",
-  mkdir: "safe-mkdir",
-  touch: "safe-touch",
-  chown: "safe-chown",
-  chmod: "safe-chmod",
-  ln: "safe-ln",
-  rg: "rg-search",
-  jq: "jq-query",
-};
 
 interface InstallOptions {
   root: string;
@@ -137,6 +126,7 @@ export async function bundle(deno: string, lib: string): Promise<Map<string, str
     console.error(`install: bundling failed, the launchers run the sources:\n${reason}`);
     return undefined;
   }
+  deferChunkImports(out);
   // The bundles look for the built-in profiles at ../profiles, as the sources do: from an entry
   // (js/shims/x.js) that is js/profiles, from a shared chunk (js/chunk-x.js) lib/profiles.
   for (const dir of [`${lib}/profiles`, `${out}/profiles`]) {
@@ -151,6 +141,35 @@ export async function bundle(deno: string, lib: string): Promise<Map<string, str
     bundled.set(tool.name, `${out}/${tool.entry.replace(/\.ts$/, ".js")}`);
   }
   return bundled;
+}
+
+/** `import("./chunk.js")` with a literal relative specifier, as esbuild writes dynamic imports. */
+const LITERAL_CHUNK_IMPORT = /\bimport\("(\.\.?\/[\w./-]+\.js)"\)/g;
+
+/**
+ * Makes the bundles' dynamic imports of their own chunks load when they run, not at start-up:
+ * Deno loads (and resolves the packages of) every module named by a literal `import("…")`
+ * before the program starts, so a `wt` subcommand paid for all the others (~6 ms per call).
+ * `import(String("…"))` names the same file, which Deno then reads only when it is reached.
+ * Returns how many imports were rewritten.
+ */
+export function deferChunkImports(dir: string): number {
+  let count = 0;
+  for (const entry of Deno.readDirSync(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) {
+      count += deferChunkImports(path);
+      continue;
+    }
+    if (!entry.isFile || !entry.name.endsWith(".js")) continue;
+    const text = Deno.readTextFileSync(path);
+    const deferred = text.replace(LITERAL_CHUNK_IMPORT, (_, specifier: string) => {
+      count++;
+      return `import(String(${JSON.stringify(specifier)}))`;
+    });
+    if (deferred !== text) Deno.writeTextFileSync(path, deferred);
+  }
+  return count;
 }
 
 /** The launcher script for one tool (running `script`: its bundle, or its source). */
@@ -192,6 +211,13 @@ if (import.meta.main) {
   const bin = `${options.root}/bin`;
   Deno.mkdirSync(bin, { recursive: true });
   const bundled = await bundle(options.deno, `${options.root}/lib/watchtower`);
+  // How the bundled `wt` finds the other tools' launchers (cli/tool_command.ts).
+  if (bundled) {
+    Deno.writeTextFileSync(
+      `${options.root}/lib/watchtower/js/${LAUNCHERS_FILE}`,
+      `${JSON.stringify({ bin })}\n`,
+    );
+  }
   for (const tool of BUILT_TOOLS) {
     writeExecutable(`${bin}/${tool.name}`, launcher(tool, options, bundled?.get(tool.name)));
     console.log(`installed ${bin}/${tool.name}`);

@@ -1,20 +1,15 @@
 /**
  * What every safe command's binary does around the shared runner: refuse to start unfenced or
- * recursively, read the environment, load the policy (from the cache when current), parse the
- * arguments, run the plan, print one line when the program did not run, and exit with the
- * program's code or a sysexits code.
+ * recursively, read the environment, parse the arguments, reach the decision service (or load
+ * the policy, from the cache when current: shims/_local.ts), run the plan, print one line when
+ * the program did not run, and exit with the program's code or a sysexits code.
  * @module
  */
-import {
-  policyOptions,
-  readEnv,
-  resolveEnvironment,
-  type WatchtowerEnvironment,
-} from "../core/config.ts";
+import { readEnv, resolveEnvironment, type WatchtowerEnvironment } from "../core/config.ts";
+import { DeciderClient } from "../core/decider/client.ts";
 import { WatchtowerError } from "../core/errors.ts";
-import { Guard } from "../core/guard.ts";
-import { Ledger } from "../core/ledger/writer.ts";
-import { loadPolicyFast } from "../core/policy/cache.ts";
+import type { DecisionBackend } from "../core/shim/backend.ts";
+import { RemoteBackend } from "../core/shim/remote.ts";
 import { runPlan, type ShimPlan } from "../core/shim/runner.ts";
 
 /** A safe command: its name, the program it wraps, its help and how it plans a run. */
@@ -64,54 +59,44 @@ export async function runShim(spec: ShimSpec, argv: readonly string[]): Promise<
     return 0;
   }
   const env = resolveEnvironment(readEnv, Deno.cwd());
+  // The decision service, if one listens, is reached while the arguments are worked out.
+  const connecting = DeciderClient.connect(env.stateDir);
   let plan: ShimPlan;
   try {
     plan = await spec.plan(argv, env);
   } catch (error) {
+    (await connecting)?.close();
     if (error instanceof WatchtowerError && error.code === "usage") {
       say(spec.name, `${error.message}; see ${spec.name} --help`);
       return 64;
     }
     throw error;
   }
-  const builtinProfiles = decodeURIComponent(new URL("../profiles", import.meta.url).pathname);
-  let guard: Guard;
-  let ledger: Ledger;
-  try {
-    const policy = await loadPolicyFast(policyOptions(env, builtinProfiles));
-    guard = new Guard(policy);
-    const { sync, segmentBytes } = policy.settings.ledger;
-    ledger = new Ledger(env.stateDir, { sync, segmentBytes });
-  } catch (error) {
-    if (!(error instanceof WatchtowerError)) throw error;
-    guard = Guard.unavailable(error);
-    ledger = new Ledger(env.stateDir);
-  }
-  const childEnv: Record<string, string> = {
-    PATH: readEnv("PATH") || SYSTEM_PATH,
-    [SHIM_MARK]: "1",
-  };
-  for (const name of [...COMMON_ENV, ...(spec.passEnv ?? [])]) {
-    const value = readEnv(name);
-    if (value !== undefined) childEnv[name] = value;
-  }
+  // The decision service when one listens (nothing else loads then), else this process decides.
+  const local = async (): Promise<DecisionBackend> =>
+    (await import("./_local.ts")).localBackend(env, readEnv);
+  const client = await connecting;
+  const backend = client ? new RemoteBackend(client, env, local) : await local();
   const result = await runPlan(plan, {
     env,
-    guard,
-    ledger,
+    backend,
     io: { stdout: write(Deno.stdout), stderr: write(Deno.stderr) },
-    childEnv,
+    childEnv: childEnv(spec),
     redactor: async () => new (await import("../core/redact.ts")).StreamRedactor(),
-    approvals: async () =>
-      (await import("../core/approvals/mod.ts")).adapterApprovals(
-        env,
-        readEnv,
-        (event) => ledger.appendSync([{ data: { event } }]),
-        guard.policy,
-      ),
   });
+  client?.close();
   if (result.message) say(spec.name, result.message);
   return result.exitCode;
+}
+
+/** The real program's whole environment: PATH, the mark, and the allowed variables that are set. */
+export function childEnv(spec: Pick<ShimSpec, "passEnv">): Record<string, string> {
+  const env: Record<string, string> = { PATH: readEnv("PATH") || SYSTEM_PATH, [SHIM_MARK]: "1" };
+  for (const name of [...COMMON_ENV, ...(spec.passEnv ?? [])]) {
+    const value = readEnv(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
 }
 
 /** Runs `spec` as the main module: exits with its code. */

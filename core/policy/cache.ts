@@ -76,6 +76,21 @@ export function cachePath(stateDir: string): string {
  * when the policy is invalid (nothing is cached then).
  */
 export async function loadPolicyFast(options: CacheLoadOptions): Promise<CompiledPolicy> {
+  return (await loadPolicyKept(options)).policy;
+}
+
+/** A policy a long-running process keeps, with how to tell when it must be loaded again. */
+export interface KeptPolicy {
+  policy: CompiledPolicy;
+  /** Whether every file the policy was built from is as it was (a few stats; content when racy). */
+  isCurrent(): boolean;
+}
+
+/**
+ * Loads the effective policy as {@link loadPolicyFast} does, for a process that keeps it (the
+ * decision service): `isCurrent()` checks the files it depends on as the cache itself does.
+ */
+export async function loadPolicyKept(options: CacheLoadOptions): Promise<KeptPolicy> {
   const key = cacheKey(options);
   const cached = readCache(options.stateDir, key);
   if (cached) {
@@ -85,7 +100,8 @@ export async function loadPolicyFast(options: CacheLoadOptions): Promise<Compile
     ) {
       rewrite(options.stateDir, { ...cached.entry, written: Date.now() });
     }
-    return await compileCached(cached.entry, options.vars);
+    const policy = await compileCached(cached.entry, options.vars);
+    return { policy, isCurrent: () => checkFiles(cached.entry) !== undefined };
   }
   // Only a miss pays for YAML and zod.
   const [loader, { mergeLayers }] = await Promise.all([
@@ -98,8 +114,8 @@ export async function loadPolicyFast(options: CacheLoadOptions): Promise<Compile
   // Layers are: built-in rules, profiles, the user's file, then command-line overrides.
   const userLayer = layers[layers.length - (options.overrides ? 2 : 1)];
   const profileNames = [...new Set([...(userLayer?.profiles ?? []), ...(options.profiles ?? [])])];
-  writeCache(options, key, merged, profileNames);
-  return policy;
+  const entry = writeCache(options, key, merged, profileNames);
+  return { policy, isCurrent: () => checkFiles(entry) !== undefined };
 }
 
 /**
@@ -189,6 +205,15 @@ function readCache(
   ) {
     return undefined;
   }
+  return checkFiles(entry);
+}
+
+/**
+ * Whether every file of `entry` still has its recorded fingerprint (and, when it changed within
+ * RACY_MS of the entry being written, its recorded content): the entry, and whether content had
+ * to be compared; undefined when anything differs.
+ */
+function checkFiles(entry: CacheEntry): { entry: CacheEntry; racy: boolean } | undefined {
   let racy = false;
   for (const file of entry.files) {
     if (!Array.isArray(file) || typeof file[0] !== "string") return undefined;
@@ -209,7 +234,7 @@ function writeCache(
   key: string,
   merged: MergedPolicy,
   profileNames: readonly string[],
-): void {
+): CacheEntry {
   const entry: CacheEntry = {
     format: CACHE_FORMAT,
     key,
@@ -220,6 +245,7 @@ function writeCache(
     merged,
   };
   rewrite(options.stateDir, entry);
+  return entry;
 }
 
 function rewrite(stateDir: string, entry: CacheEntry): void {

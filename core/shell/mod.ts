@@ -37,6 +37,9 @@
  */
 import { analyze } from "./_analyze.ts";
 import type { ShellAnalysis } from "./_types.ts";
+import { quoteArgv } from "./quote.ts";
+
+export { quoteArgv };
 
 export type {
   ShellAnalysis,
@@ -104,50 +107,4 @@ function refuse(
     commands: [],
     findings: [column === undefined ? { kind, detail } : { kind, detail, column }],
   };
-}
-
-const SAFE_WORD = /^[A-Za-z0-9_@%+,.\/:=-]+$/;
-const RESERVED = new Set([
-  "if",
-  "then",
-  "elif",
-  "else",
-  "fi",
-  "do",
-  "done",
-  "case",
-  "esac",
-  "while",
-  "until",
-  "for",
-  "select",
-  "function",
-  "time",
-  "coproc",
-  "in",
-  "{",
-  "}",
-  "!",
-  "[[",
-  "]]",
-]);
-
-/**
- * Quotes argv as one safe POSIX shell line: words of safe characters stay bare, others are
- * single-quoted (`'` written `'\''`); the first word is quoted when the shell would read it as
- * a reserved word or an assignment.
- *
- * @example
- * ```ts
- * import { quoteArgv } from "./mod.ts";
- * import { equal } from "node:assert/strict";
- * equal(quoteArgv(["rm", "-rf", "my dir", "it's"]), `rm -rf 'my dir' 'it'\\''s'`);
- * equal(quoteArgv(["A=1", "x=y", ""]), `'A=1' x=y ''`);
- * ```
- */
-export function quoteArgv(argv: readonly string[]): string {
-  return argv.map((word, i) => {
-    const bare = SAFE_WORD.test(word) && !(i === 0 && (word.includes("=") || RESERVED.has(word)));
-    return bare ? word : `'${word.replaceAll("'", `'\\''`)}'`;
-  }).join(" ");
 }

@@ -5,14 +5,18 @@
  * never run, whatever the policy or its mode.
  * @module
  */
+import type { ApprovalStore } from "../approvals/store.ts";
 import type { WatchtowerEnvironment } from "../config.ts";
 import { failClosed, type Guard, type GuardDecision, type SessionView } from "../guard.ts";
-import { effectiveVerdict, type Intent, type Verdict, verdictRank } from "../intent.ts";
+import { effectiveVerdict, type Intent, type Verdict, verdictRank, type Zone } from "../intent.ts";
 import { decisionRecord, unrecordedDecision } from "../ledger/records.ts";
 import type { Ledger } from "../ledger/writer.ts";
 import { intentFor } from "../shim/runner.ts";
 import type { ShellAnalysis } from "../shell/mod.ts";
 import { type PartKind, shellParts } from "./intents.ts";
+import { describePart, refusal } from "./describe.ts";
+
+export { describePart, refusal };
 
 /** One part of a line with its decision (and its ledger seq once recorded). */
 export interface DecidedPart {
@@ -149,28 +153,19 @@ export function recordLine(ledger: Ledger | undefined, decided: LineDecision): L
 }
 
 /**
- * One line an agent can act on, for a line that does not run: what was refused, why, and what
- * to do (`denied: …` or `approval required (key …): …; after wt approve, run it again`).
+ * The line with its escalated parts reviewed by the approval store (a signed grant lets a part
+ * through; any other escalation becomes a pending request); the line unchanged when none is.
  */
-export function refusal(decided: LineDecision): string {
-  const part = decided.parts[decided.deciding];
-  const where = part && decided.parts.length > 1 ? ` [in: ${describePart(part)}]` : "";
-  const { decision } = decided;
-  if (decided.verdict === "escalate") {
-    const key = decision.approval_key ? ` (key ${decision.approval_key})` : "";
-    return `approval required${key}: ${decision.detail}${where}; after wt approve, run it again`;
-  }
-  return `denied: ${decision.detail}${where}`;
-}
-
-/** A part in a few words: the command it runs, or the file and what it does to it. */
-export function describePart(part: DecidedPart): string {
-  const target = part.intent.target;
-  if (part.kind === "finding") return `${target.finding}: ${clip(String(target.detail ?? ""))}`;
-  if (part.intent.domain === "filesystem") return `${part.intent.operation} ${target.path}`;
-  return clip(String(target.command ?? ""));
-}
-
-function clip(text: string): string {
-  return text.length <= 120 ? text : `${text.slice(0, 119)}…`;
+export async function reviewLine(
+  decided: LineDecision,
+  approvals: () => Promise<Pick<ApprovalStore, "review">>,
+  zone: Zone,
+): Promise<LineDecision> {
+  if (!decided.parts.some((part) => part.decision.verdict === "escalate")) return decided;
+  const store = await approvals();
+  const parts = await Promise.all(decided.parts.map(async (part) => ({
+    ...part,
+    decision: await store.review(part.intent, part.decision, { zone }),
+  })));
+  return combine(decided.line, parts, { parsed: decided.parsed });
 }

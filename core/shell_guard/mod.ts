@@ -31,6 +31,7 @@ export {
   type LineDecision,
   recordLine,
   refusal,
+  reviewLine,
 } from "./decide.ts";
 export { isDynamic, MAX_PARTS, type PartKind, type ShellPart, shellParts } from "./intents.ts";
 export { isSecretPath, SECRET_PATH_PATTERNS } from "./files.ts";

@@ -6,13 +6,14 @@
  * @module
  */
 import { permits } from "../intent.ts";
-import type { Ledger } from "../ledger/writer.ts";
+import type { EffectEvent } from "../shim/backend.ts";
 import type { OutputFilter, ShimIO } from "../shim/runner.ts";
 import type { LineDecision } from "./decide.ts";
 
 /** What to run for an allowed line. */
 export interface RunLineOptions {
-  ledger: Ledger;
+  /** Records the effect entry (best effort: a failure is ignored). */
+  record(event: EffectEvent): Promise<unknown>;
   /** `context.tool` of the effect entry (`wt-sh`, `wt-exec`). */
   tool: string;
   program: string;
@@ -123,7 +124,7 @@ export async function runLine(decided: LineDecision, options: RunLineOptions): P
     }
     const status = await child.status;
     const exitCode = status.signal ? 128 + (SIGNALS[status.signal] ?? 0) : status.code;
-    recordEffect(decided, options, {
+    await recordEffect(decided, options, {
       exit_code: exitCode,
       ...(status.signal ? { signal: status.signal } : {}),
       duration_ms: Math.round(performance.now() - started),
@@ -160,23 +161,19 @@ async function pump(
   }
 }
 
-function recordEffect(
+async function recordEffect(
   decided: LineDecision,
   options: RunLineOptions,
   fields: Record<string, unknown>,
-): void {
+): Promise<void> {
   try {
-    options.ledger.appendSync([{
-      data: {
-        event: {
-          type: "effect",
-          tool: options.tool,
-          program: options.program,
-          decision_seqs: decided.parts.flatMap((part) => part.seq === undefined ? [] : [part.seq]),
-          ...fields,
-        },
-      },
-    }], { durable: false });
+    await options.record({
+      type: "effect",
+      tool: options.tool,
+      program: options.program,
+      decision_seqs: decided.parts.flatMap((part) => part.seq === undefined ? [] : [part.seq]),
+      ...fields,
+    });
   } catch {
     // The line already ran and its decisions are recorded; the effect entry is best effort.
   }

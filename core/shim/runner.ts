@@ -5,9 +5,8 @@
  * the verdict says so) and record the effect, linked to the decisions' seqs.
  * @module
  */
-import type { ApprovalStore } from "../approvals/store.ts";
 import type { WatchtowerEnvironment } from "../config.ts";
-import { failClosed, type Guard, type GuardDecision, type SessionView } from "../guard.ts";
+import type { GuardDecision } from "../guard.ts";
 import {
   type Domain,
   effectiveVerdict,
@@ -17,9 +16,7 @@ import {
   type Target,
   type Verdict,
 } from "../intent.ts";
-import { decisionRecord, unrecordedDecision } from "../ledger/records.ts";
-import type { Ledger } from "../ledger/writer.ts";
-import { SessionTracker } from "../session/mod.ts";
+import type { DecisionBackend } from "./backend.ts";
 
 /** One target's intent, as a command plans it. */
 export interface PlannedIntent {
@@ -62,8 +59,8 @@ export interface OutputFilter {
 /** What the runner needs besides the plan. */
 export interface RunOptions {
   env: WatchtowerEnvironment;
-  guard: Guard;
-  ledger: Ledger;
+  /** Decides and records (core/shim/backend.ts: in this process, or by the decision service). */
+  backend: DecisionBackend;
   io: ShimIO;
   /** The real program's whole environment (an allowlist the adapter builds). */
   childEnv: Record<string, string>;
@@ -73,11 +70,6 @@ export interface RunOptions {
   outputCapBytes?: number;
   /** Makes a redactor for one output stream (loaded only when a run needs one). */
   redactor?: () => Promise<OutputFilter>;
-  /**
-   * The approval store, loaded only when a decision escalates: a signed grant lets the
-   * operation through, any other escalation becomes a pending request.
-   */
-  approvals?: () => Promise<Pick<ApprovalStore, "review">>;
 }
 
 /** How a run ended. */
@@ -128,42 +120,11 @@ export function intentFor(
 
 /** Decides, records, runs and records the effect. Never throws for a policy or ledger fault. */
 export async function runPlan(plan: ShimPlan, options: RunOptions): Promise<ShimResult> {
+  const { backend } = options;
   const intents = plan.intents.map((planned) => intentFor(planned, options.env, plan.tool));
-  const tracker = new SessionTracker(options.env.stateDir, options.env.session);
-  let session: SessionView | undefined;
-  let sessionProblem: string | undefined;
-  try {
-    session = tracker.view();
-  } catch (error) {
-    sessionProblem = error instanceof Error ? error.message : String(error);
-  }
-  let decisions = intents.map((intent) =>
-    plan.refusal !== undefined
-      ? failClosed("builtin_refusal", plan.refusal)
-      : sessionProblem !== undefined
-      ? failClosed("session_unavailable", sessionProblem)
-      : options.guard.decide(intent, session)
-  );
-  if (options.approvals && decisions.some((d) => d.verdict === "escalate")) {
-    try {
-      const approvals = await options.approvals();
-      const zone = session?.zone ?? "SAFE";
-      decisions = await Promise.all(
-        decisions.map((decision, i) => approvals.review(intents[i]!, decision, { zone })),
-      );
-    } catch (error) {
-      decisions = decisions.map(() => unrecordedDecision(error));
-    }
-  }
-  let seqs: number[] = [];
-  try {
-    seqs = options.ledger.appendSync(
-      intents.map((intent, i) => decisionRecord(intent, decisions[i]!)),
-    )
-      .map((appended) => appended.seq);
-  } catch (error) {
-    decisions = decisions.map(() => unrecordedDecision(error));
-  }
+  const decided = await backend.decide(intents, plan.refusal);
+  const { decisions } = decided;
+  let { seqs } = decided;
   const verdict = decisions.map(effectiveVerdict).reduce(moreRestrictive, "allow" as Verdict);
   const approvalKeys = decisions.flatMap((d) =>
     d.verdict === "escalate" && d.approval_key ? [d.approval_key] : []
@@ -200,11 +161,7 @@ export async function runPlan(plan: ShimPlan, options: RunOptions): Promise<Shim
   }
   // The operation goes ahead: the session moves to its zone first (recorded), or it does not run.
   try {
-    const moves = intents.flatMap((intent, i) => {
-      const event = tracker.advance(intent, decisions[i]!);
-      return event ? [{ data: { event } }] : [];
-    });
-    if (moves.length > 0) options.ledger.appendSync(moves);
+    await backend.advance(intents, decisions);
   } catch (error) {
     return {
       ...base,
@@ -219,29 +176,22 @@ export async function runPlan(plan: ShimPlan, options: RunOptions): Promise<Shim
     ? { ...options, childEnv: { ...options.childEnv, WATCHTOWER_DECISION: String(seqs.at(-1)) } }
     : options;
   const effect = await execute(plan, linked, filters);
-  try {
-    const [recorded] = options.ledger.appendSync([{
-      data: {
-        event: {
-          type: "effect",
-          tool: plan.tool,
-          program: plan.program,
-          decision_seqs: seqs,
-          exit_code: effect.exitCode,
-          ...(effect.signal ? { signal: effect.signal } : {}),
-          duration_ms: effect.durationMs,
-          stdout_bytes: effect.stdoutBytes,
-          stderr_bytes: effect.stderrBytes,
-          ...(effect.truncated ? { truncated: true } : {}),
-          ...(effect.timedOut ? { timed_out: true } : {}),
-          ...(filters ? { redactions: effect.redactions } : {}),
-        },
-      },
-    }], { durable: false });
-    seqs = [...seqs, recorded!.seq];
-  } catch {
-    // The operation already ran and its decision is recorded; the effect entry is best effort.
-  }
+  // The operation already ran and its decision is recorded; the effect entry is best effort.
+  const recorded = await backend.effect({
+    type: "effect",
+    tool: plan.tool,
+    program: plan.program,
+    decision_seqs: seqs,
+    exit_code: effect.exitCode,
+    ...(effect.signal ? { signal: effect.signal } : {}),
+    duration_ms: effect.durationMs,
+    stdout_bytes: effect.stdoutBytes,
+    stderr_bytes: effect.stderrBytes,
+    ...(effect.truncated ? { truncated: true } : {}),
+    ...(effect.timedOut ? { timed_out: true } : {}),
+    ...(filters ? { redactions: effect.redactions } : {}),
+  });
+  if (recorded !== undefined) seqs = [...seqs, recorded];
   return {
     ...base,
     seqs,

@@ -81,3 +81,28 @@ export async function printAddedMedian(
     } ms, ${runs} interleaved runs each; target ≤ 25 ms)`,
   );
 }
+
+/**
+ * Starts the decision service (`wt daemon start`) for the box; it is stopped when this process
+ * ends, and at once by the returned function.
+ */
+export async function startService(box: BenchHome): Promise<() => void> {
+  const wt = (args: string[]) =>
+    new Deno.Command(`${box.bin}/wt`, {
+      args,
+      cwd: box.work,
+      clearEnv: true,
+      env: box.env,
+      stdout: "null",
+      stderr: "piped",
+    });
+  const started = await wt(["daemon", "start", "--idle", "10m"]).output();
+  if (started.code !== 0) throw new Error(new TextDecoder().decode(started.stderr));
+  let running = true;
+  const stop = () => {
+    if (running) wt(["daemon", "stop"]).outputSync();
+    running = false;
+  };
+  globalThis.addEventListener("unload", stop);
+  return stop;
+}

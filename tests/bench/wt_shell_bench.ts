@@ -1,6 +1,7 @@
 /**
- * The command guard's cost (issue 6 targets): a whole `wt check --shell 'CMD'` process, start-up
- * included (target ≤ 35 ms median), against `deno run` of an empty script; a line analysed and
+ * The command guard's cost (issue 6 targets): a whole `wt check --shell 'CMD'` process through
+ * the installed launcher, start-up included (target ≤ 35 ms median), deciding in its own process
+ * and through the decision service, against `deno run` of an empty script; a line analysed and
  * decided in-process (p50 ≤ 200 µs); and `wt check --batch` of shell lines (≥ 5,000 lines/s).
  * Medians are printed before the benches run; lines per second = lines / the reported time.
  */
@@ -10,14 +11,14 @@ import { loadPolicy } from "../../core/policy/loader.ts";
 import { analyzeShell } from "../../core/shell/mod.ts";
 import { decideLine } from "../../core/shell_guard/mod.ts";
 import { readCorpus } from "../_corpus.ts";
-import { denoDir } from "../integration/_wt.ts";
+import { benchHome, startService } from "./_shim_bench.ts";
 
 const repo = decodeURIComponent(new URL("../../", import.meta.url).pathname).replace(/\/$/, "");
-const home = Deno.realPathSync(Deno.makeTempDirSync({ prefix: "wt-bench-shell-" }));
-const workspace = `${home}/project`;
-Deno.mkdirSync(workspace);
+// The launchers as users install them (bundled), in a fresh home.
+const box = await benchHome("wt-bench-shell-");
+const { home, work: workspace } = box;
 Deno.writeTextFileSync(`${home}/empty.ts`, "");
-const env = { HOME: home, WATCHTOWER_DIR: `${home}/.watchtower`, WATCHTOWER_WORKSPACE: workspace };
+const env: Record<string, string> = { ...box.env, WATCHTOWER_WORKSPACE: workspace };
 const LINE = "git add -A && git commit -m 'wip' && npm test 2>&1 | tee /tmp/test.log";
 
 const lines = [
@@ -30,23 +31,17 @@ const batchInput = new TextEncoder().encode(
     .join("\n") + "\n",
 );
 
-const wtArgs = (...args: string[]) => [
-  "run",
-  "-q",
-  "--no-prompt",
-  "--config",
-  `${repo}/deno.json`,
-  "-P=wt",
-  `${repo}/cli/main.ts`,
-  ...args,
-];
+/** `wt ARGS` through the installed launcher. */
+const wtArgs = (...args: string[]) => [`${box.bin}/wt`, ...args];
+/** `deno run` of an empty script. */
+const emptyScript = [Deno.execPath(), "run", "-q", `${home}/empty.ts`];
 
-async function spawn(args: string[], stdin?: Uint8Array): Promise<void> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
+async function spawn(argv: string[], stdin?: Uint8Array): Promise<void> {
+  const child = new Deno.Command(argv[0]!, {
+    args: argv.slice(1),
     cwd: workspace,
     clearEnv: true,
-    env: { ...env, ...denoDir(), PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
+    env,
     stdin: stdin ? "piped" : "null",
     stdout: "null",
     stderr: "inherit",
@@ -71,11 +66,11 @@ async function medianMs(runs: number, fn: () => Promise<void>): Promise<number> 
 }
 
 // In-process: the policy as `wt` loads it, the real annotators.
-const vars = { home, workspace, stateDir: env.WATCHTOWER_DIR };
+const vars = { home, workspace, stateDir: env.WATCHTOWER_DIR! };
 const guard = createGuard(
   await loadPolicy({ stateDir: vars.stateDir, profileDirs: [`${repo}/profiles`], vars }),
 );
-const wtEnv = resolveEnvironment((name) => (env as Record<string, string>)[name], workspace);
+const wtEnv = resolveEnvironment((name) => env[name], workspace);
 const decide = (line: string) => decideLine(line, { guard, env: wtEnv, tool: "bench" });
 
 function perLineP50(fn: (line: string) => unknown): number {
@@ -92,17 +87,23 @@ function perLineP50(fn: (line: string) => unknown): number {
 }
 
 await spawn(wtArgs("check", "--shell", LINE)); // writes the policy cache
-const baseline = await medianMs(30, () => spawn(["run", "-q", `${home}/empty.ts`]));
+const baseline = await medianMs(30, () => spawn(emptyScript));
 const check = await medianMs(30, () => spawn(wtArgs("check", "--shell", LINE)));
+const sh = await medianMs(30, () => spawn(wtArgs("sh", "-c", "true")));
+const stopService = await startService(box);
+const checkService = await medianMs(30, () => spawn(wtArgs("check", "--shell", LINE)));
+const shService = await medianMs(30, () => spawn(wtArgs("sh", "-c", "true")));
+stopService();
 const started = performance.now();
 await spawn(wtArgs("check", "--batch"), batchInput);
 const batchSeconds = (performance.now() - started) / 1000;
 console.log(
   [
     `deno run of an empty script: median ${baseline.toFixed(1)} ms`,
-    `wt check --shell '${LINE}': median ${check.toFixed(1)} ms (+${
-      (check - baseline).toFixed(1)
-    } ms)`,
+    `wt check --shell '${LINE}' (installed launcher): median ${check.toFixed(1)} ms deciding ` +
+    `in its own process, ${checkService.toFixed(1)} ms through wt daemon`,
+    `wt sh -c true (installed launcher): median ${sh.toFixed(1)} ms in its own process, ` +
+    `${shService.toFixed(1)} ms through wt daemon`,
     `analyzeShell p50 ${perLineP50(analyzeShell).toFixed(1)} µs per line; analysis + decision p50 ${
       perLineP50(decide).toFixed(1)
     } µs per line (${lines.length} corpus lines)`,
@@ -113,7 +114,7 @@ console.log(
 Deno.bench(
   { name: "baseline: deno run of an empty script", group: "process", baseline: true, n: 30 },
   async () => {
-    await spawn(["run", "-q", `${home}/empty.ts`]);
+    await spawn(emptyScript);
   },
 );
 

@@ -16,6 +16,9 @@ const FENCES: Array<[tool: string, what: string, expected: Record<string, string
     "write-state": "allowed",
     "write-elsewhere": "denied",
     "net-connect": "error:ConnectionRefused",
+    // Any host, so Unix sockets too (none listens at these two).
+    "net-unix-decider": "error:NotFound",
+    "net-unix-other": "error:NotFound",
     "net-listen": "allowed",
     "run-wrapped": "denied",
     "run-other": "denied",
@@ -29,6 +32,8 @@ const FENCES: Array<[tool: string, what: string, expected: Record<string, string
     "write-elsewhere": "denied",
     "net-connect": "denied",
     "net-listen": "denied",
+    "net-unix-decider": "denied",
+    "net-unix-other": "denied",
     "run-wrapped": "denied",
     "run-other": "denied",
     // libc only, by absolute path (ptrace, waitpid, kill, prctl, and procfs reads).

@@ -1,10 +1,10 @@
 /**
  * Each safe command's permission set fences it in: it may read (to check targets), write only
- * the state directory its launcher names, spawn only the program it wraps, and nothing else —
- * whatever its arguments say. A probe runs under each set exactly as the launcher runs a tool.
+ * the state directory its launcher names, connect only to the decision service's socket there,
+ * spawn only the program it wraps, and nothing else — whatever its arguments say. A probe runs under each set exactly as the launcher runs a tool.
  */
 import { deepEqual, equal } from "node:assert/strict";
-import { TOOLS } from "../../core/tools.ts";
+import { stateDirFlags, TOOLS } from "../../core/tools.ts";
 import { PROBE } from "./_probe.ts";
 import { REPO, run } from "./_wt.ts";
 
@@ -31,6 +31,10 @@ for (const tool of shims) {
     Deno.mkdirSync(state);
     const probe = `${home}/probe.js`;
     Deno.writeTextFileSync(probe, PROBE);
+    // Two Unix sockets listen in the state directory: the decision service's, and another.
+    const sockets = ["decider.sock", "other.sock"].map((name) =>
+      Deno.listen({ transport: "unix", path: `${state}/${name}` })
+    );
     const result = await run([
       "run",
       "-q",
@@ -38,11 +42,12 @@ for (const tool of shims) {
       "--config",
       `${REPO}/deno.json`,
       `-P=${tool.permissionSet}`,
-      `--allow-write=${state}`,
+      ...stateDirFlags(tool, state),
       probe,
       state,
       tool.wraps!,
     ], { env: { HOME: home, AWS_SECRET_ACCESS_KEY: "x" } });
+    for (const socket of sockets) socket.close();
     equal(result.code, 0, result.stderr);
     const outcome = JSON.parse(result.stdout);
     // The wrapped program may be missing on this machine (then spawning it fails with NotFound).
@@ -55,6 +60,9 @@ for (const tool of shims) {
       "write-elsewhere": "denied",
       "net-connect": "denied",
       "net-listen": "denied",
+      // The decision service's socket, and no other.
+      "net-unix-decider": "allowed",
+      "net-unix-other": "denied",
       "run-other": "denied",
       ffi: "denied",
       "env-secret": "denied",

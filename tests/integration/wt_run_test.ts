@@ -5,6 +5,7 @@
  */
 import { equal, match, ok } from "node:assert/strict";
 import { sandbox, wt } from "./_wt.ts";
+import { shim, shimBox } from "./_shims.ts";
 
 const AGENT = `#!/bin/bash
 echo agent-start
@@ -180,4 +181,29 @@ curl -s http://127.0.0.1:${upstream.port}/docs/page
   } finally {
     await upstream.close();
   }
+});
+
+Deno.test("wt run from the installed launchers: the layers are the installed tools", async () => {
+  const box = await shimBox();
+  Deno.writeTextFileSync(
+    `${box.work}/agent.sh`,
+    `#!/bin/bash\ncommand -v rm\ntouch made.txt && echo touched\n"$SHELL" -c 'rm -rf /'; echo "shell-exit=$?"\nexit 3\n`,
+    { mode: 0o755 },
+  );
+  const result = await shim(box, "wt", ["run", "--json", "--", "./agent.sh"]);
+  equal(result.code, 3, result.stderr);
+  match(result.stdout, new RegExp(`${box.stateDir}/agent-bin/rm\n`));
+  match(result.stdout, /touched\n/);
+  match(result.stdout, /shell-exit=77\n/);
+  Deno.statSync(`${box.work}/made.txt`);
+  // The real-name commands run the installed launchers, not a copy made from the sources.
+  match(
+    Deno.readTextFileSync(`${box.stateDir}/agent-bin/touch`),
+    new RegExp(`${box.bin}/safe-touch`),
+  );
+  const summary = JSON.parse(result.stderr.trim().split("\n").at(-1)!);
+  equal(summary.exit_code, 3);
+  // The decision service ran for the session and stopped with it.
+  const status = await shim(box, "wt", ["daemon", "status"]);
+  equal(status.code, 69);
 });

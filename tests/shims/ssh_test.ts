@@ -3,6 +3,7 @@
  * checks, POSIX quoting proven against real shells, the hardened ssh command line proven
  * against ssh's own config parser, the -o allowlist, and a missing ssh (exit 69).
  */
+import { LocalBackend } from "../../core/shim/backend.ts";
 import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
 import { resolveEnvironment } from "../../core/config.ts";
 import { WatchtowerError } from "../../core/errors.ts";
@@ -368,8 +369,7 @@ Deno.test("a missing ssh is exit 69, naming the program, after the decision was 
   const plan = { ...planSshCat(["h", "/etc/hostname"], env), program: "wt-no-such-ssh" };
   const result = await runPlan(plan, {
     env: { ...env, stateDir },
-    guard: new Guard(policy),
-    ledger,
+    backend: new LocalBackend({ env: { ...env, stateDir }, guard: new Guard(policy), ledger }),
     io: { stdout: () => {}, stderr: () => {} },
     childEnv: { PATH: "/usr/bin:/bin" },
   });
