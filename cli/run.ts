@@ -208,9 +208,13 @@ export async function runRun(argv: readonly string[]): Promise<number> {
     if (deno) {
       broker = await startSessionBroker(socket, layerEnv, session.id);
     }
+    // The state directory is fenced off too: the agent's tree records only through the decision
+    // service (outside the tree), so it cannot touch the ledger, the policy or the approvals.
     const launch = toolCommand("wt-launch", stateDir, [
       gate,
       ...(deno ? ["--broker", socket] : []),
+      "--protect",
+      stateDir,
       "--",
       ...agent,
     ]);

@@ -5,7 +5,7 @@
  */
 import { equal, match, ok } from "node:assert/strict";
 import { sandbox, wt } from "./_wt.ts";
-import { shim, shimBox } from "./_shims.ts";
+import { ledgerEntries, shim, shimBox } from "./_shims.ts";
 
 const AGENT = `#!/bin/bash
 echo agent-start
@@ -187,7 +187,17 @@ Deno.test("wt run from the installed launchers: the layers are the installed too
   const box = await shimBox();
   Deno.writeTextFileSync(
     `${box.work}/agent.sh`,
-    `#!/bin/bash\ncommand -v rm\ntouch made.txt && echo touched\n"$SHELL" -c 'rm -rf /'; echo "shell-exit=$?"\nexit 3\n`,
+    [
+      "#!/bin/bash",
+      "command -v rm",
+      "touch made.txt && echo touched",
+      `"$SHELL" -c 'rm -rf /'; echo "shell-exit=$?"`,
+      // The state directory is fenced: the ledger and the policy cannot be touched from the tree.
+      `echo 'default: allow' >> "$WATCHTOWER_DIR/policy.yaml" 2>/dev/null || echo policy-fenced`,
+      `: > "$WATCHTOWER_DIR/ledger-000001.jsonl" 2>/dev/null || echo ledger-fenced`,
+      "exit 3",
+      "",
+    ].join("\n"),
     { mode: 0o755 },
   );
   const result = await shim(box, "wt", ["run", "--json", "--", "./agent.sh"]);
@@ -195,7 +205,14 @@ Deno.test("wt run from the installed launchers: the layers are the installed too
   match(result.stdout, new RegExp(`${box.stateDir}/agent-bin/rm\n`));
   match(result.stdout, /touched\n/);
   match(result.stdout, /shell-exit=77\n/);
+  match(result.stdout, /policy-fenced\nledger-fenced\n/);
   Deno.statSync(`${box.work}/made.txt`);
+  // Yet the safe command's decision (through the decision service) is in the ledger.
+  ok(
+    ledgerEntries(box).some((e) =>
+      e.data.context?.tool === "safe-touch" && e.data.decision?.verdict === "allow"
+    ),
+  );
   // The real-name commands run the installed launchers, not a copy made from the sources.
   match(
     Deno.readTextFileSync(`${box.stateDir}/agent-bin/touch`),
