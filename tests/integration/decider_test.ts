@@ -177,3 +177,28 @@ Deno.test("wt daemon: Claude Code hook events answered by the service, as withou
     await wt(box, ["daemon", "stop"]);
   }
 });
+
+Deno.test("wt daemon: many commands at once, one intact ledger", async () => {
+  const box = await shimBox();
+  equal((await wt(box, ["daemon", "start"])).code, 0);
+  try {
+    const runs = await Promise.all(
+      Array.from(
+        { length: 12 },
+        (_, i) =>
+          i % 3 === 2
+            ? wt(box, ["check", "--shell", `ls -la dir${i}`])
+            : shim(box, "safe-touch", [`file${i}.txt`]),
+      ),
+    );
+    for (const run of runs) equal(run.code, 0, run.stderr);
+    const verified = await wt(box, ["verify"]);
+    equal(verified.code, 0, verified.stdout + verified.stderr);
+    // 8 touches (decision + effect each) and 4 lines (one command part each).
+    const entries = await entriesAtLeast(box, 20);
+    equal(entries.length, 20);
+    deepEqual(entries.map((e) => e.seq), Array.from({ length: 20 }, (_, i) => i + 1));
+  } finally {
+    await wt(box, ["daemon", "stop"]);
+  }
+});
