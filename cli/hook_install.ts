@@ -26,7 +26,7 @@ const FLAGS: Record<string, FlagSpec> = {
 };
 
 /** The agents `wt hook install` knows. */
-const AGENTS = ["claude-code"];
+const AGENTS = ["claude-code", "opencode"];
 
 /** Runs `wt hook install|uninstall|test AGENT` (`--help` is answered by cli/hook.ts). */
 export async function runHookAdmin(
@@ -35,13 +35,18 @@ export async function runHookAdmin(
 ): Promise<number> {
   const args = parseArgs(argv, FLAGS);
   const [agent, extra] = args.positionals;
-  if (agent === undefined) throw usage(`give the agent: wt hook ${action} claude-code`);
+  if (agent === undefined) {
+    throw usage(`give the agent: wt hook ${action} claude-code, or wt hook ${action} opencode`);
+  }
   if (!AGENTS.includes(agent)) {
     throw usage(`wt hook ${action}: unknown agent '${agent}' (${AGENTS.join(", ")})`);
   }
   if (extra !== undefined) throw usage(`unexpected argument '${extra}'`);
   if (action !== "install" && args.flags.command !== undefined) {
     throw usage("--command is an option of wt hook install");
+  }
+  if (agent === "opencode") {
+    return await (await import("./hook_opencode.ts")).runOpencodeAdmin(action, args);
   }
   const file = settingsPath(args);
   if (action === "test") return await testHook(file, args.flags.json === true);
@@ -64,7 +69,8 @@ export function settingsPath(args: ParsedArgs): string {
   return `${Deno.cwd()}/.claude/settings.json`;
 }
 
-const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
+/** `value` as one word for sh (single-quoted). */
+export const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 
 /**
  * The command written into the settings: the hook invocation, then a guard that turns any exit
@@ -77,7 +83,7 @@ export function hookCommand(invocation: string): string {
 }
 
 /** How to run `wt`: the launcher on PATH, else `deno run` of this checkout (else undefined). */
-function wtInvocation(): string | undefined {
+export function wtInvocation(): string | undefined {
   for (const dir of (readEnv("PATH") ?? "").split(":")) {
     if (!dir.startsWith("/")) continue;
     const candidate = `${dir.replace(/\/+$/, "")}/wt`;
@@ -106,7 +112,8 @@ function wtInvocation(): string | undefined {
   ].join(" ");
 }
 
-function readSettings(file: string): string | undefined {
+/** A file's text, or undefined when it does not exist (any other failure throws). */
+export function readSettings(file: string): string | undefined {
   try {
     return Deno.readTextFileSync(file);
   } catch (error) {
@@ -119,7 +126,7 @@ function readSettings(file: string): string | undefined {
 }
 
 /** A timestamp for a backup's name: 20260101T101010.123Z. */
-function stamp(): string {
+export function stamp(): string {
   return new Date().toISOString().replace(/[-:]/g, "");
 }
 

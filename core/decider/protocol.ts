@@ -63,10 +63,13 @@ export interface LineRequest extends RequestBase {
   review?: boolean;
 }
 
-/** Answer an agent's hook event (its text, as the hook read it from the agent). */
+/**
+ * Answer an agent's hook event (its text, as the hook read it from the agent); the answer is in
+ * that agent's format (`answer`: stdout, stderr, exit code).
+ */
 export interface HookRequest extends RequestBase {
   op: "hook";
-  agent: "claude-code";
+  agent: "claude-code" | "opencode";
   text: string;
 }
 

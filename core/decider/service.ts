@@ -17,6 +17,8 @@ import { loadPolicyKept } from "../policy/cache.ts";
 import { SessionTracker } from "../session/mod.ts";
 import { answerClaudeCode } from "../hooks/claude_code.ts";
 import { readClaudeEvent } from "../hooks/claude_event.ts";
+import { answerOpencode, isOpencodeShellCall } from "../hooks/opencode.ts";
+import { readOpencodeEvent } from "../hooks/opencode_event.ts";
 import { decideLine, recordLine } from "../shell_guard/mod.ts";
 import { type EffectEvent, LocalBackend } from "../shim/backend.ts";
 import { DECIDER_PROTOCOL, type DeciderAnswer, type DeciderRequest } from "./protocol.ts";
@@ -133,22 +135,24 @@ export class DecisionService {
       }
       case "hook": {
         const { agent, text } = request;
-        if (agent !== "claude-code" || typeof text !== "string") {
-          return refuse("hook: expected agent claude-code and the event's text");
+        if ((agent !== "claude-code" && agent !== "opencode") || typeof text !== "string") {
+          return refuse("hook: expected agent claude-code or opencode and the event's text");
         }
-        const read = readClaudeEvent(encoder.encode(text));
+        const opencode = agent === "opencode";
+        const read = opencode
+          ? readOpencodeEvent(encoder.encode(text))
+          : readClaudeEvent(encoder.encode(text));
         const policy = await this.#policy(env);
         // As the hook in its own process: the annotated guard for shell lines only.
-        const bash = read.ok && read.event.hookEventName === "PreToolUse" &&
-          read.event.toolName === "Bash";
+        const bash = opencode
+          ? isOpencodeShellCall(read)
+          : read.ok && read.event.hookEventName === "PreToolUse" && read.event.toolName === "Bash";
         const guard = bash ? policy.lines : policy.plain;
         const ledger = this.#ledger(guard.policy);
-        const { answer } = await answerClaudeCode(read, {
-          guard,
-          env,
-          ledger,
-          approvals: this.#approvals(env, ledger, guard),
-        });
+        const options = { guard, env, ledger, approvals: this.#approvals(env, ledger, guard) };
+        const { answer } = opencode
+          ? await answerOpencode(read, options)
+          : await answerClaudeCode(read, options);
         return { ok: true, answer };
       }
       default:

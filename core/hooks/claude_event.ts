@@ -26,6 +26,10 @@ export interface ClaudeEvent {
   /** PostToolUse: what the tool returned (any JSON). */
   toolResponse: unknown;
   toolUseId: string | undefined;
+  /** The event's name in the agent's own terms, when it is not Claude Code (the ledger's). */
+  agentEvent?: string;
+  /** The project the agent works in, when the event names it apart from `cwd` (opencode's). */
+  projectDir?: string;
 }
 
 /** What is known of an event that could not be read, for the answer and the ledger. */
@@ -35,6 +39,10 @@ export interface UnreadableEvent {
   toolName?: string;
   sessionId?: string;
   cwd?: string;
+  /** The event's name in the agent's own terms, when it is not Claude Code (the ledger's). */
+  agentEvent?: string;
+  /** The project the agent works in, when the event names it apart from `cwd` (opencode's). */
+  projectDir?: string;
 }
 
 /** The outcome of reading an event. */

@@ -147,15 +147,24 @@ async function plan(
     target.server = mcp[1]!;
     target.tool = mcp[2]!;
   }
-  return {
-    kind: "intents",
-    intents: [toolIntent(name, { ...target, ...await inputFacts(input) })],
-  };
+  return { kind: "intents", intents: [await toolCallIntent(name, input, target)] };
 }
 
 /** A `tool` intent on `name` (see {@link TOOL_INTENT}). */
 export function toolIntent(name: string, target: Target): PlannedIntent {
   return { ...TOOL_INTENT, target: { value: name, ...target } };
+}
+
+/**
+ * The `tool` intent of a call of `name` with `input`: `target` plus the input as the ledger
+ * keeps it (a redacted preview, its SHA-256, its top-level keys).
+ */
+export async function toolCallIntent(
+  name: string,
+  input: Record<string, unknown>,
+  target: Target = {},
+): Promise<PlannedIntent> {
+  return toolIntent(name, { ...target, ...await inputFacts(input) });
 }
 
 /** The input as the ledger keeps it: a redacted preview, its SHA-256 and its top-level keys. */
