@@ -210,8 +210,16 @@ const COMMANDS: Record<string, Command> = {
     run: async (argv) => await (await import("./shell_init.ts")).runShellInit(argv),
   },
   version: {
-    summary: "print the version",
+    summary: "print the version, the build target and how it runs",
     run: async (argv) => (await import("./version_command.ts")).runVersion(argv),
+  },
+  doctor: {
+    summary: "what this machine supports and what to fix: kernel, state, policy, programs",
+    run: async (argv) => await (await import("./doctor.ts")).runDoctor(argv),
+    // ffi: libc reads /proc and asks Landlock its version, libcrypto verifies a small ledger;
+    // the decision service's socket is connected first (to ping it).
+    needs: ["ffi"],
+    decider: true,
   },
 };
 
