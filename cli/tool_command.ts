@@ -1,8 +1,9 @@
 /**
  * How `wt` starts Watchtower's other tools (the proxy, the monitor, the agent launcher, the
- * decision service) the way it was itself installed: through the launchers `deno task install`
- * wrote (it leaves `launchers.json` beside the bundles, naming their directory), or, run from
- * the sources, with `deno run` and the tool's permission set from this checkout's deno.json.
+ * decision service) the way it was itself installed: the binaries beside a compiled `wt`, the
+ * launchers `deno task install` wrote (it leaves `launchers.json` beside the bundles, naming
+ * their directory), or, run from the sources, `deno run` with the tool's permission set from
+ * this checkout's deno.json.
  * @module
  */
 import { stateDirFlags, TOOLS } from "../core/tools.ts";
@@ -38,17 +39,49 @@ export function installedLaunchers(): InstalledLaunchers | undefined {
   return undefined;
 }
 
+/** Where this process runs from: what {@link toolCommandFor} needs to know. */
+export interface Origin {
+  /** A compiled binary (`deno compile`): the other tools are its siblings. */
+  standalone: boolean;
+  /** This program (the compiled binary, or deno). */
+  execPath: string;
+  /** The installed launchers, when running from an installed bundle. */
+  launchers: InstalledLaunchers | undefined;
+}
+
 /**
- * The command that runs tool `name` with `args`, writing its ledger under `stateDir` (from the
- * sources, the state directory flag is added here; an installed launcher has its own).
+ * The command that runs tool `name` with `args`, writing its ledger under `stateDir`: a sibling
+ * of a compiled binary, an installed launcher, or `deno run` of the sources with the tool's
+ * permission set (the state directory flags added here; a launcher or binary has its own).
+ *
+ * @example
+ * ```ts
+ * import { toolCommandFor } from "./tool_command.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const compiled = { standalone: true, execPath: "/opt/wt/bin/wt", launchers: undefined };
+ * deepEqual(toolCommandFor("wt-proxy", "/s", ["--port", "0"], compiled), {
+ *   program: "/opt/wt/bin/wt-proxy",
+ *   args: ["--port", "0"],
+ * });
+ * const installed = { standalone: false, execPath: "/usr/bin/deno", launchers: { bin: "/u/bin" } };
+ * deepEqual(toolCommandFor("wt", "/s", ["daemon"], installed).program, "/u/bin/wt");
+ * ```
  */
-export function toolCommand(name: string, stateDir: string, args: readonly string[]): ToolCommand {
+export function toolCommandFor(
+  name: string,
+  stateDir: string,
+  args: readonly string[],
+  origin: Origin,
+): ToolCommand {
   const tool = TOOLS.find((t) => t.name === name);
   if (!tool) throw new Error(`no tool named ${name}`);
-  const installed = installedLaunchers();
-  if (installed) return { program: `${installed.bin}/${name}`, args: [...args] };
+  if (origin.standalone) {
+    const dir = origin.execPath.slice(0, origin.execPath.lastIndexOf("/"));
+    return { program: `${dir}/${name}`, args: [...args] };
+  }
+  if (origin.launchers) return { program: `${origin.launchers.bin}/${name}`, args: [...args] };
   return {
-    program: Deno.execPath(),
+    program: origin.execPath,
     args: [
       "run",
       "-q",
@@ -61,4 +94,13 @@ export function toolCommand(name: string, stateDir: string, args: readonly strin
       ...args,
     ],
   };
+}
+
+/** {@link toolCommandFor} from where this process runs. */
+export function toolCommand(name: string, stateDir: string, args: readonly string[]): ToolCommand {
+  return toolCommandFor(name, stateDir, args, {
+    standalone: Deno.build.standalone === true,
+    execPath: Deno.execPath(),
+    launchers: installedLaunchers(),
+  });
 }
