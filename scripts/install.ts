@@ -94,8 +94,15 @@ const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
  * packages stay outside and load only when needed): start-up reads a few files instead of
  * dozens of modules. Returns the bundled entry of each tool, or undefined if bundling failed
  * (the launchers then run the sources).
+ *
+ * `packages: "bundle"` bundles the npm packages in as well (release archives,
+ * scripts/release.ts): the output then has no `npm:` import and runs with an empty DENO_DIR.
  */
-export async function bundle(deno: string, lib: string): Promise<Map<string, string> | undefined> {
+export async function bundle(
+  deno: string,
+  lib: string,
+  options: { packages?: "external" | "bundle" } = {},
+): Promise<Map<string, string> | undefined> {
   const out = `${lib}/js`;
   try {
     Deno.removeSync(lib, { recursive: true });
@@ -111,7 +118,7 @@ export async function bundle(deno: string, lib: string): Promise<Map<string, str
       "--quiet",
       "--config",
       `${repo}/deno.json`,
-      "--packages=external",
+      `--packages=${options.packages ?? "external"}`,
       "--code-splitting",
       "--platform=deno",
       "--outdir",
@@ -172,10 +179,13 @@ export function deferChunkImports(dir: string): number {
   return count;
 }
 
-/** The launcher script for one tool (running `script`: its bundle, or its source). */
+/**
+ * The launcher script for one tool (running `script`: its bundle, or its source). `config` is
+ * the deno.json holding the permission sets (default: this checkout's).
+ */
 export function launcher(
   tool: ToolSpec,
-  options: Pick<InstallOptions, "deno" | "stateDir" | "path">,
+  options: Pick<InstallOptions, "deno" | "stateDir" | "path"> & { config?: string },
   script = `${repo}/${tool.entry}`,
 ): string {
   const safeCommand = tool.wraps !== undefined;
@@ -190,7 +200,7 @@ export function launcher(
     "-q",
     "--no-prompt",
     "--config",
-    quote(`${repo}/deno.json`),
+    quote(options.config ?? `${repo}/deno.json`),
     `-P=${tool.permissionSet}`,
     ...stateDirFlags(tool, options.stateDir).map((flag) => quote(flag)),
     quote(`file://${script}`),

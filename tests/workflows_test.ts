@@ -1,10 +1,12 @@
 /**
  * The GitHub workflows are valid YAML with the structure the release process relies on: the
- * release runs on version tags, checks with .ci/run first, compiles every target of
- * scripts/compile.ts with `deno task compile` on a machine of that target, and publishes the
+ * release runs on version tags, checks with .ci/run first, packs every target of
+ * scripts/compile.ts on a machine of that target with that machine's Deno as the runtime
+ * (`scripts/release.ts pack --runtime`, never `deno task compile`, whose binaries would fix the
+ * runner's state directory), installs it there with install.sh and runs it, and publishes the
  * archives, SHA256SUMS, the UTCP manual and install.sh; pull requests run .ci/run.
  */
-import { deepEqual, equal, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import yaml from "js-yaml";
 import { TARGETS } from "../scripts/compile.ts";
 
@@ -29,7 +31,7 @@ function uses(job: Yaml): string[] {
   );
 }
 
-Deno.test("release.yml runs on version tags and builds every compile target", () => {
+Deno.test("release.yml runs on version tags and packs every target with its own runtime", () => {
   const release = workflow("release.yml");
   deepEqual(Object.keys(release.on), ["push"]);
   deepEqual(release.on.push.tags, ["v*"]);
@@ -47,9 +49,23 @@ Deno.test("release.yml runs on version tags and builds every compile target", ()
     equal(entry.target.startsWith("aarch64"), arm, `${entry.target} on ${entry.runner}`);
   }
   equal(build.env.TARGET, "${{ matrix.target }}");
-  ok(runs(build).some((run) => run.trim() === 'deno task compile --target "$TARGET"'));
-  ok(runs(build).some((run) => run.includes('"dist/$TARGET/wt" version')));
-  ok(runs(build).some((run) => /scripts\/release\.ts pack\s+--target "\$TARGET"/.test(run)));
+  const scripts = runs(build);
+  ok(scripts.every((run) => !run.includes("deno task compile")), "no compiled binaries");
+  // The runtime is this runner's Deno, checked to be the target's.
+  ok(scripts.some((run) => run.includes("Deno.build.target") && run.includes('= "$TARGET"')));
+  const pack = scripts.find((run) => /scripts\/release\.ts pack\s/.test(run));
+  ok(pack, "a pack step");
+  match(pack, /--allow-read --allow-write --allow-run scripts\/release\.ts pack/);
+  match(pack, /--target "\$TARGET" --runtime "\$\(command -v deno\)"/);
+  match(pack, /--version "\$\{GITHUB_REF_NAME#v\}"/);
+  // The packed archive installs with install.sh on its own platform, and what it installs runs.
+  const installs = scripts.findIndex((run) => run.includes("sh install.sh --version"));
+  ok(installs > scripts.indexOf(pack), "installed after it is packed");
+  const smoke = scripts[installs]!;
+  match(smoke, /scripts\/release\.ts finish --out "\$mirror"/);
+  match(smoke, /WATCHTOWER_DOWNLOAD_URL="file:\/\/\$RUNNER_TEMP\/mirror"/);
+  match(smoke, /"\$RUNNER_TEMP\/wt\/bin\/wt" version/);
+  match(smoke, /"\$RUNNER_TEMP\/wt\/bin\/safe-touch"/);
   ok(uses(build).includes("actions/upload-artifact"));
 });
 
