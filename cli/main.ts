@@ -72,8 +72,10 @@ const COMMANDS: Record<string, Command> = {
     decider: true,
   },
   policy: {
-    summary: "init | check | show | test policies",
+    summary: "init | check | show | test policies; keygen | sign | trust | pull central policy",
     run: async (argv) => await (await import("./policy.ts")).runPolicy(argv),
+    // net: wt policy pull URL (every other policy command revokes it first).
+    needs: ["net"],
   },
   "init-policy": {
     summary: "print or write the default policy (= wt policy init)",

@@ -1,5 +1,6 @@
 /**
- * `wt policy init|check|show|test`: write, validate, inspect and test policies.
+ * `wt policy init|check|show|test`: write, validate, inspect and test policies; `keygen`, `sign`,
+ * `trust` and `pull` (central policy) are in cli/policy_bundle.ts.
  * @module
  */
 import yaml from "js-yaml";
@@ -28,8 +29,28 @@ Usage:
   wt policy show [--json]                   the effective merged policy and where each rule is from
   wt policy test [FILE] [--json]            run every example of every rule and profile
 
+Central policy (docs/scale.md):
+  wt policy keygen NAME [--json]            make a policy signing key pair in the operator
+                                            directory (policy-NAME.key, mode 0600) and print the
+                                            verifier key that hosts pin
+  wt policy sign FILE [--key NAME|FILE] [--serial N] [--expires 30d|DATE] [--out BUNDLE]
+                     [--no-check] [--json]  check FILE and sign it into a bundle (stdout without
+                                            --out); serial default: the time in seconds
+  wt policy trust add KEY|FILE | list | remove NAME|ID|KEY
+                                            the signer keys pull accepts (STATE/policy-keys)
+  wt policy pull URL|FILE [--timeout 10s] [--dry-run] [--json]
+                                            fetch a bundle (one attempt), verify it against the
+                                            pinned keys, refuse an expired one or one older than
+                                            the installed bundle, check its policy, install it;
+                                            every install and refusal is recorded in the ledger
+
 Policy flags (check, show, test): --policy FILE --profile NAME --mode M --set key=value
-Exit: 0 ok, 65 an example failed (test), 78 the policy is invalid, 64 bad usage.`;
+Exit: 0 ok, 64 bad usage, 65 an example failed (test) or a bundle was refused (unsigned, bad
+signature, unknown key, expired, older, malformed), 69 the bundle cannot be fetched or read,
+78 the policy is invalid or no signer key is pinned.`;
+
+/** Subcommands of cli/policy_bundle.ts, loaded only when one of them runs. */
+const BUNDLE_COMMANDS = new Set(["keygen", "sign", "trust", "pull"]);
 
 const FLAGS: Record<string, FlagSpec> = {
   ...POLICY_FLAGS,
@@ -42,6 +63,15 @@ const FLAGS: Record<string, FlagSpec> = {
 /** Runs `wt policy SUBCOMMAND`. */
 export async function runPolicy(argv: readonly string[]): Promise<number> {
   const [sub, ...rest] = argv;
+  // The network is kept (cli/main.ts) for pull alone.
+  if (sub !== "pull") Deno.permissions.revokeSync({ name: "net" });
+  if (sub !== undefined && BUNDLE_COMMANDS.has(sub)) {
+    if (rest.includes("--help") || rest.includes("-h")) {
+      out(`${POLICY_USAGE}\n`);
+      return EXIT.ok;
+    }
+    return await (await import("./policy_bundle.ts")).runPolicyBundle(sub, rest);
+  }
   const args = parseArgs(rest, FLAGS);
   if (sub === undefined || sub === "help" || sub === "--help" || sub === "-h" || args.flags.help) {
     out(`${POLICY_USAGE}\n`);
@@ -57,7 +87,9 @@ export async function runPolicy(argv: readonly string[]): Promise<number> {
     case "test":
       return await policyTest(args);
     default:
-      throw usage(`unknown policy command '${sub}': expected init, check, show or test`);
+      throw usage(
+        `unknown policy command '${sub}': expected init, check, show, test, keygen, sign, trust or pull`,
+      );
   }
 }
 

@@ -134,18 +134,29 @@ export const BUILTIN_COMMAND_RULES_YAML = `policies:
         target.argv[1] in ('approve', 'deny', 'clean', 'apply-profile', 'init', 'init-policy')
         or (len(target.argv) > 2 and target.argv[1] == 'session' and target.argv[2] in ('end', 'zone', 'start'))
         or (len(target.argv) > 2 and target.argv[1] == 'profile' and target.argv[2] == 'apply')
-        or (len(target.argv) > 2 and target.argv[1] == 'policy' and target.argv[2] == 'init')
-        or (target.argv[1] in ('verify', 'checkpoint') and '--repair' in target.argv))
+        or (len(target.argv) > 2 and target.argv[1] == 'policy' and target.argv[2] in ('init', 'pull', 'trust', 'keygen', 'sign'))
+        or (target.argv[1] in ('verify', 'checkpoint') and '--repair' in target.argv)
+        or (len(target.argv) > 2 and target.argv[1] == 'hook' and target.argv[2] in ('install', 'uninstall'))
+        or (target.argv[1] == 'alert' and any(a == '--exec' or a.startswith('--exec=') for a in target.argv))
+        or (target.argv[1] == 'checkpoint' and any(a.startswith('--publish') or a.startswith('--witness') for a in target.argv)))
     action: deny
     risk_level: critical
     audit: heavy
-    reason: Approvals, sessions, the policy and the ledger are the operator's; an agent cannot change them
+    reason: Approvals, sessions, the policy, the hooks and the ledger are the operator's (and wt alert --exec and wt checkpoint --publish-cmd run commands of their own); an agent cannot use them
     examples:
       match:
         - { target: { command: "wt approve wt-0123456789abcdef", argv: [wt, approve, wt-0123456789abcdef], program: wt } }
         - { target: { command: "wt session zone SAFE", argv: [wt, session, zone, SAFE], program: wt } }
         - { target: { command: "wt profile apply clawbot", argv: [wt, profile, apply, clawbot], program: wt } }
+        - { target: { command: "wt policy trust add k+0+A", argv: [wt, policy, trust, add, k+0+A], program: wt } }
+        - { target: { command: "wt policy pull p.bundle", argv: [wt, policy, pull, p.bundle], program: wt } }
+        - { target: { command: "wt hook uninstall claude-code", argv: [wt, hook, uninstall, claude-code], program: wt } }
+        - { target: { command: "wt alert --exec 'rm -rf ~'", argv: [wt, alert, --exec, "rm -rf ~"], program: wt } }
+        - { target: { command: "wt checkpoint --publish-cmd 'sh x'", argv: [wt, checkpoint, --publish-cmd, "sh x"], program: wt } }
       not_match:
+        - { target: { command: "wt checkpoint", argv: [wt, checkpoint], program: wt } }
+        - { target: { command: "wt alert --once", argv: [wt, alert, --once], program: wt } }
+        - { target: { command: "wt policy check", argv: [wt, policy, check], program: wt } }
         - { target: { command: "wt pending", argv: [wt, pending], program: wt } }
         - { target: { command: "wt check --shell ls", argv: [wt, check, --shell, ls], program: wt } }
         - { target: { command: "wt session show", argv: [wt, session, show], program: wt } }

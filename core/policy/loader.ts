@@ -107,6 +107,18 @@ export function resolveLayers(options: LoadOptions): PolicyLayer[] {
   } else {
     throw user.error;
   }
+  return layersAround(userLayer, options);
+}
+
+/**
+ * Every layer in merge order around a user layer already read (e.g. from a signed bundle): the
+ * built-in rules, the profiles it and `options.profiles` name, it, then the overrides. Throws a
+ * {@link WatchtowerError} as {@link resolveLayers} does.
+ */
+export function layersAround(
+  userLayer: PolicyLayer,
+  options: Pick<LoadOptions, "profiles" | "profileDirs" | "overrides">,
+): PolicyLayer[] {
   if (userLayer.name !== undefined && userLayer.profiles.length > 0) {
     throw new WatchtowerError(
       "policy_invalid",

@@ -1,7 +1,37 @@
 /**
- * Policy documents: loading (three shapes, YAML or JSON), merging, compiling and examples.
+ * Policy documents: loading (three shapes, YAML or JSON), merging, compiling and examples; signed
+ * policy bundles, the keys a host trusts, and pulling a bundle into force.
  * @module
  */
+export {
+  BUNDLE_ORIGIN,
+  type BundleHeader,
+  type BundleRefusal,
+  bundleTime,
+  decodeBundle,
+  MAX_BUNDLE_BYTES,
+  type OpenedBundle,
+  openPolicyBundle,
+  PolicyBundleError,
+  readBundle,
+  signPolicyBundle,
+} from "./bundle.ts";
+export { policyHash } from "./hash.ts";
+export {
+  bundlePath,
+  DEFAULT_PULL_TIMEOUT_MS,
+  type PolicyEvent,
+  type PullOptions,
+  pullPolicy,
+  type PullResult,
+} from "./pull.ts";
+export {
+  createPolicySigner,
+  findPolicySigner,
+  policySignerPaths,
+  readPolicySigner,
+} from "./signer.ts";
+export { type PinnedKey, policyKeysPath, readTrustedKeys, trustKey, untrustKey } from "./trust.ts";
 export {
   type CompiledPolicy,
   type CompiledRule,
@@ -14,6 +44,7 @@ export { checkExamples, type ExampleFailure, type ExampleReport } from "./exampl
 export {
   compileMerged,
   DEFAULT_POLICY_LABEL,
+  layersAround,
   type LoadOptions,
   loadPolicy,
   loadPolicyFromText,

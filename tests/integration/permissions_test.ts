@@ -91,8 +91,8 @@ Deno.test("every wt command that does not need them runs with run and net revoke
   const needing = [...source.matchAll(/needs: \[([^\]]*)\]/g)].length;
   equal(
     needing,
-    16,
-    "only check, verify, checkpoint, prove, clean, alert, exec, sh, run, proxy, monitor, root-monitor, hook, daemon, mcp and doctor keep run, net or ffi",
+    17,
+    "only check, policy (pull), verify, checkpoint, prove, clean, alert, exec, sh, run, proxy, monitor, root-monitor, hook, daemon, mcp and doctor keep run, net or ffi",
   );
 });
 
