@@ -8,8 +8,11 @@ import { Ledger } from "../core/ledger/writer.ts";
 import { repairLedger } from "../core/ledger/maintenance.ts";
 import { segmentName } from "../core/ledger/files.ts";
 import { verifyLedger, type VerifyReport } from "../core/ledger/verify.ts";
-import { type FlagSpec, parseArgs, stringFlag, usage } from "./args.ts";
+import { type FlagSpec, listFlag, parseArgs, stringFlag, usage } from "./args.ts";
 import { checkCheckpoint, keyPaths } from "../core/ledger/checkpoints.ts";
+import { checkWitnessed } from "../core/ledger/witnessed.ts";
+import { witnessPaths } from "../core/ledger/witnesses.ts";
+import { pinnedWitnesses, witnessKeyArgument } from "./witness_flags.ts";
 import { cliEnvironment } from "./context.ts";
 import { bestDigest } from "./native_digest.ts";
 import { EXIT, exitForError } from "./exit.ts";
@@ -19,6 +22,8 @@ import { err, out, paint, printJson } from "./output.ts";
 export const VERIFY_USAGE = `wt verify — check the ledger's integrity
 
 Usage: wt verify [--checkpoint FILE [--key PUBKEY_FILE]] [--repair] [--json]
+       wt verify --witnessed [--witness-key KEY ...] [--witnesses N] [--max-unwitnessed K]
+                 [--checkpoint FILE] [--key PUBKEY_FILE] [--json]
 
 Checks every segment, line, hash, link and seq, and the head. With --checkpoint, also proves
 that the ledger is a consistent extension of that signed checkpoint (catching truncation and
@@ -26,7 +31,15 @@ rewrites); the key defaults to the state directory's keys/ledger.pub. --repair t
 last line (left by a crash) or rebuilds a lost head, and records the repair as an entry; it
 refuses to touch a ledger with any other fault.
 
-Exit: 0 intact, 65 not intact (the first fault is named: kind, seq, segment, line), 64 usage.`;
+--witnessed also requires a witnessed checkpoint: the newest one in checkpoints/ (or FILE) that
+carries valid C2SP cosignatures by N (--witnesses, default 1) of the pinned witnesses
+(--witness-key KEY, repeatable, else the keys in witnesses.json), and of which the ledger is a
+consistent extension. A cosignature bearing a pinned witness's name that does not verify, or
+was made with another key, fails the check. Entries after that checkpoint are reported as not
+yet witnessed; --max-unwitnessed K fails when there are more than K.
+
+Exit: 0 intact, 65 not intact (the first fault is named: kind, seq, segment, line) or not
+witnessed, 64 usage, 78 no witness pinned or witnesses.json invalid.`;
 
 const FLAGS: Record<string, FlagSpec> = {
   help: { type: "boolean", short: "h" },
@@ -34,6 +47,10 @@ const FLAGS: Record<string, FlagSpec> = {
   repair: { type: "boolean" },
   checkpoint: { type: "string" },
   key: { type: "string" },
+  witnessed: { type: "boolean" },
+  "witness-key": { type: "string", multiple: true },
+  witnesses: { type: "string" },
+  "max-unwitnessed": { type: "string" },
 };
 
 /** Runs `wt verify`. */
@@ -73,27 +90,78 @@ export async function runVerify(argv: readonly string[]): Promise<number> {
   }
   const leaves: Uint8Array[] = [];
   const checkpointFile = stringFlag(args, "checkpoint");
+  const witnessed = args.flags.witnessed === true ? witnessOptions(args, env.stateDir) : undefined;
   // The Merkle tree is needed only to check a checkpoint: skipping it halves the hashing.
   const report = verifyLedger(
     env.stateDir,
-    checkpointFile === undefined ? { digest } : { leaves, digest },
+    checkpointFile === undefined && !witnessed ? { digest } : { leaves, digest },
   );
   Object.assign(result, describeReport(report));
   let ok = report.ok;
-  if (checkpointFile !== undefined) {
-    const keyFile = stringFlag(args, "key") ?? keyPaths(env.stateDir).verifier;
+  const keyFile = stringFlag(args, "key") ?? keyPaths(env.stateDir).verifier;
+  if (checkpointFile !== undefined && !witnessed) {
     const note = readText(checkpointFile, "checkpoint");
     const key = readText(keyFile, "verifier key").trim();
     const checked = await checkCheckpoint(note, [key], report, leaves);
     result.checkpoint = checked;
     if (!checked.ok) ok = false;
   }
+  if (witnessed) {
+    const checked = await checkWitnessed({
+      ...witnessed,
+      stateDir: env.stateDir,
+      ledgerKeys: [readText(keyFile, "verifier key").trim()],
+      report,
+      leaves,
+      ...(checkpointFile !== undefined ? { file: checkpointFile } : {}),
+    });
+    result.witnessed = checked;
+    if (!checked.ok) ok = false;
+  }
   result.ok = ok;
   if (args.flags.json) printJson(result);
-  else {out(
-      `${summary(report, result.checkpoint as { ok: boolean; detail: string } | undefined)}\n`,
-    );}
+  else {
+    const checks = [
+      ["checkpoint", result.checkpoint],
+      ["witnessed", result.witnessed],
+    ] as const;
+    out(`${summary(report, checks.filter(([, c]) => c !== undefined) as Check[])}\n`);
+  }
   return ok ? EXIT.ok : EXIT.dataError;
+}
+
+type Check = readonly [string, { ok: boolean; detail: string }];
+
+/** The witness keys and quorum of --witnessed: flags, else witnesses.json (none: exit 78). */
+function witnessOptions(args: ReturnType<typeof parseArgs>, stateDir: string) {
+  const given = listFlag(args, "witness-key").map(witnessKeyArgument);
+  const witnesses = given.length > 0 ? given : pinnedWitnesses(stateDir).map((pin) => pin.key);
+  if (witnesses.length === 0) {
+    throw new WatchtowerError(
+      "ledger_unavailable",
+      `Cannot check for a witnessed checkpoint: no witness is pinned; give --witness-key KEY or list witnesses in ${
+        witnessPaths(stateDir).pins
+      }`,
+    );
+  }
+  const names = new Set(witnesses.map((key) => key.name)).size;
+  const quorum = count(stringFlag(args, "witnesses") ?? "1", "--witnesses", 1);
+  if (quorum > names) {
+    throw usage(`--witnesses ${quorum} needs that many pinned witnesses; ${names} are pinned`);
+  }
+  const max = stringFlag(args, "max-unwitnessed");
+  return {
+    witnesses,
+    quorum,
+    ...(max !== undefined ? { maxUnwitnessed: count(max, "--max-unwitnessed", 0) } : {}),
+  };
+}
+
+function count(text: string, what: string, min: number): number {
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(text) || Number(text) < min) {
+    throw usage(`${what} must be a whole number of at least ${min}, got '${text}'`);
+  }
+  return Number(text);
 }
 
 function readText(path: string, what: string): string {
@@ -127,10 +195,7 @@ function describeReport(report: VerifyReport): Record<string, unknown> {
   };
 }
 
-function summary(
-  report: VerifyReport,
-  checkpoint: { ok: boolean; detail: string } | undefined,
-): string {
+function summary(report: VerifyReport, checks: readonly Check[]): string {
   const lines: string[] = [];
   if (report.ok) {
     const root = report.root ? `, Merkle root ${report.root.slice(0, 16)}…` : "";
@@ -159,12 +224,11 @@ function summary(
     }
     lines.push(`${report.entries} entries verified before the fault`);
   }
-  if (checkpoint) {
-    lines.push(
-      `${
-        checkpoint.ok ? paint("green", "checkpoint ok") : paint("red", "CHECKPOINT FAILED")
-      }: ${checkpoint.detail}`,
-    );
+  for (const [name, check] of checks) {
+    const label = check.ok
+      ? paint("green", `${name} ok`)
+      : paint("red", `${name.toUpperCase()} FAILED`);
+    lines.push(`${label}: ${check.detail}`);
   }
   return lines.join("\n");
 }

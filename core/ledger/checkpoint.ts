@@ -89,7 +89,8 @@ const fail = (code: CheckpointErrorCode, message: string): never => {
   throw new CheckpointError(code, message);
 };
 
-function encodeBase64(bytes: Uint8Array): string {
+/** Standard padded base64 (RFC 4648 §4). */
+export function encodeBase64(bytes: Uint8Array): string {
   let binary = "";
   for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]!);
   return btoa(binary);
@@ -98,7 +99,7 @@ function encodeBase64(bytes: Uint8Array): string {
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Standard padded base64 in its one canonical spelling, else `undefined`. */
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (!BASE64.test(text)) return undefined;
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
@@ -112,7 +113,8 @@ function decodeBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
   return decodeBase64(std + "=".repeat((4 - (std.length % 4)) % 4));
 }
 
-function isValidName(name: string): boolean {
+/** Whether `name` may name a key: non-empty, no whitespace, `+` or control characters. */
+export function isValidKeyName(name: string): boolean {
   // \s misses U+0085, which Go's unicode.IsSpace counts; control characters are refused too.
   // deno-lint-ignore no-control-regex -- control characters are exactly what is refused
   return name !== "" && !/[\s+\u0000-\u001f\u007f\u0085]/u.test(name) && name.isWellFormed();
@@ -129,7 +131,8 @@ function badNoteText(text: string): string | undefined {
 }
 
 /**
- * The key ID: the first 4 bytes, big-endian, of SHA-256(name || 0x0A || 0x01 || publicKey).
+ * The key ID: the first 4 bytes, big-endian, of SHA-256(name || 0x0A || type || publicKey), where
+ * `type` is the signed-note signature type (default 0x01, Ed25519).
  * @example
  * ```ts
  * import { equal } from "node:assert/strict";
@@ -139,22 +142,23 @@ function badNoteText(text: string): string | undefined {
  * equal(keyId(key.name, key.publicKey), 0xc74f20a3);
  * ```
  */
-export function keyId(name: string, publicKey: Uint8Array): number {
+export function keyId(name: string, publicKey: Uint8Array, type: number = ED25519): number {
   const nameBytes = encoder.encode(name);
   const input = new Uint8Array(nameBytes.length + 2 + publicKey.length);
   input.set(nameBytes);
   input[nameBytes.length] = 0x0a;
-  input[nameBytes.length + 1] = ED25519;
+  input[nameBytes.length + 1] = type;
   input.set(publicKey, nameBytes.length + 2);
   const h = sha256(input);
   return ((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0;
 }
 
-const keyIdHex = (id: number): string => id.toString(16).padStart(8, "0");
+/** A key ID as the 8 lower-case hex digits of key texts. */
+export const keyIdHex = (id: number): string => id.toString(16).padStart(8, "0");
 
 /** The verifier key text for an Ed25519 public key. */
 export function formatVerifierKey(name: string, publicKey: Uint8Array): string {
-  if (!isValidName(name)) fail("bad_key", `Cannot format verifier key: invalid key name`);
+  if (!isValidKeyName(name)) fail("bad_key", `Cannot format verifier key: invalid key name`);
   if (publicKey.length !== 32) fail("bad_key", "Cannot format verifier key: need 32 bytes");
   const key = new Uint8Array(33);
   key[0] = ED25519;
@@ -162,15 +166,23 @@ export function formatVerifierKey(name: string, publicKey: Uint8Array): string {
   return `${name}+${keyIdHex(keyId(name, publicKey))}+${encodeBase64(key)}`;
 }
 
-/** Splits `<name>+<key ID>+<base64(0x01 || 32 bytes)>` and checks everything but the ID. */
-function splitKey(text: string, what: string): { name: string; id: string; key: Uint8Array } {
+/**
+ * Splits a key text `<name>+<key ID>+<base64(type || 32-byte key)>` whose type byte is one of
+ * `types`, checking everything but the key ID (throws `CheckpointError` code `bad_key`).
+ */
+export function splitKeyText(
+  text: string,
+  what: string,
+  types: readonly number[] = [ED25519],
+): { name: string; id: string; type: number; key: Uint8Array } {
+  if (typeof text !== "string") fail("bad_key", `Cannot parse ${what}: not a string`);
   if (text.trim() !== text) fail("bad_key", `Cannot parse ${what}: it has surrounding whitespace`);
   const first = text.indexOf("+");
   const second = first < 0 ? -1 : text.indexOf("+", first + 1);
   if (second < 0) fail("bad_key", `Cannot parse ${what}: expected <name>+<key ID>+<key>`);
   const name = text.slice(0, first);
   const id = text.slice(first + 1, second);
-  if (!isValidName(name)) {
+  if (!isValidKeyName(name)) {
     fail("bad_key", `Cannot parse ${what}: the key name is empty or has spaces or control chars`);
   }
   if (!/^[0-9a-fA-F]{8}$/.test(id)) {
@@ -178,10 +190,14 @@ function splitKey(text: string, what: string): { name: string; id: string; key: 
   }
   const key = decodeBase64(text.slice(second + 1));
   if (!key) fail("bad_key", `Cannot parse ${what} '${name}': the key is not canonical base64`);
-  if (key![0] !== ED25519 || key!.length !== 33) {
-    fail("bad_key", `Cannot parse ${what} '${name}': only Ed25519 keys (type 0x01) are supported`);
+  if (!types.includes(key![0]!) || key!.length !== 33) {
+    const allowed = types.map((t) => `0x${t.toString(16).padStart(2, "0")}`).join(" or ");
+    fail(
+      "bad_key",
+      `Cannot parse ${what} '${name}': only Ed25519 keys (type ${allowed}) are supported`,
+    );
   }
-  return { name, id: id.toLowerCase(), key: key!.subarray(1) };
+  return { name, id: id.toLowerCase(), type: key![0]!, key: key!.subarray(1) };
 }
 
 /**
@@ -189,8 +205,7 @@ function splitKey(text: string, what: string): { name: string; id: string; key: 
  * that the key ID matches the name and key.
  */
 export function parseVerifierKey(text: string): VerifierKey {
-  if (typeof text !== "string") fail("bad_key", "Cannot parse verifier key: not a string");
-  const { name, id, key } = splitKey(text, "verifier key");
+  const { name, id, key } = splitKeyText(text, "verifier key");
   const computed = keyId(name, key);
   if (keyIdHex(computed) !== id) {
     fail("bad_key", `Cannot parse verifier key '${name}': the key ID does not match the key`);
@@ -226,7 +241,7 @@ export async function parseSignerKey(text: string): Promise<SignerKey> {
     return fail("bad_key", `Cannot parse signer key: it must start with '${SIGNER_PREFIX}'`);
   }
   const rest = text.slice(SIGNER_PREFIX.length);
-  const { name, id, key } = splitKey(rest, "signer key");
+  const { name, id, key } = splitKeyText(rest, "signer key");
   const { privateKey, publicKey } = await importSeed(key);
   const computed = keyId(name, publicKey);
   if (keyIdHex(computed) !== id) {
@@ -249,7 +264,7 @@ export async function parseSignerKey(text: string): Promise<SignerKey> {
 export async function generateSigner(
   name: string,
 ): Promise<{ signerKey: string; verifierKey: string }> {
-  if (typeof name !== "string" || !isValidName(name)) {
+  if (typeof name !== "string" || !isValidKeyName(name)) {
     fail("bad_key", "Cannot generate signer: the key name is empty or has spaces, '+' or controls");
   }
   const seed = crypto.getRandomValues(new Uint8Array(33));
@@ -393,6 +408,68 @@ function indexKeys(verifierKeys: ReadonlyArray<string | VerifierKey>): Map<strin
   return known;
 }
 
+/** One signature line of a note. */
+export interface NoteSignature {
+  /** The key name. */
+  name: string;
+  /** The key ID (the first 4 bytes of the signature blob) as an unsigned 32-bit number. */
+  keyId: number;
+  /** The signature bytes after the key ID. */
+  signature: Uint8Array;
+  /** The whole line, without its newline. */
+  line: string;
+}
+
+/** A checkpoint note taken apart, signatures not yet verified. */
+export interface SplitNote {
+  /** The signed text: the checkpoint body, up to and including its last newline. */
+  body: string;
+  checkpoint: Checkpoint;
+  signatures: NoteSignature[];
+}
+
+/**
+ * Takes a checkpoint note apart into its body and signature lines without verifying anything.
+ * Throws `CheckpointError` code `malformed` (or `no_signature` for a note with no signature line).
+ */
+export function splitNote(note: string): SplitNote {
+  const malformed = (reason: string): never => fail("malformed", `Cannot open note: ${reason}`);
+  if (typeof note !== "string") return malformed("not a string");
+  checkNoteSize(note, "open");
+  const bad = badNoteText(note);
+  if (bad) malformed(bad);
+  const split = note.lastIndexOf("\n\n");
+  if (split < 0) malformed("no blank line separates the text from the signatures");
+  const body = note.slice(0, split + 1);
+  const signatures = note.slice(split + 2);
+  if (signatures === "") fail("no_signature", "Cannot open note: it carries no signature");
+  if (!signatures.endsWith("\n")) malformed("the last signature line does not end in a newline");
+  const checkpoint = readCheckpoint(body, "open");
+  const lines = signatures.slice(0, -1).split("\n");
+  if (lines.length > MAX_SIGNATURES) malformed(`more than ${MAX_SIGNATURES} signatures`);
+  return {
+    body,
+    checkpoint,
+    signatures: lines.map((line, i) => {
+      if (!line.startsWith(SIGNATURE_PREFIX)) {
+        malformed(`signature line ${i + 1} does not start with '${SIGNATURE_PREFIX}'`);
+      }
+      const space = line.indexOf(" ", SIGNATURE_PREFIX.length);
+      const name = line.slice(SIGNATURE_PREFIX.length, space < 0 ? undefined : space);
+      const blob = space < 0 ? undefined : decodeBase64(line.slice(space + 1));
+      if (!isValidKeyName(name) || !blob || blob.length < 5) {
+        malformed(`signature line ${i + 1} is not '${SIGNATURE_PREFIX}<name> <base64>'`);
+      }
+      return {
+        name,
+        keyId: new DataView(blob!.buffer).getUint32(0),
+        signature: blob!.subarray(4),
+        line,
+      };
+    }),
+  };
+}
+
 /**
  * Verifies a signed checkpoint note against the given verifier keys and parses its body.
  * Signatures by keys not given are ignored, but at least one given key must have signed, and
@@ -403,47 +480,15 @@ export async function openNote(
   note: string,
   verifierKeys: ReadonlyArray<string | VerifierKey>,
 ): Promise<OpenedNote> {
-  const malformed = (reason: string): never => fail("malformed", `Cannot open note: ${reason}`);
-  if (typeof note !== "string") return malformed("not a string");
-  checkNoteSize(note, "open");
-  const bad = badNoteText(note);
-  if (bad) malformed(bad);
   const known = indexKeys(verifierKeys);
-  const split = note.lastIndexOf("\n\n");
-  if (split < 0) malformed("no blank line separates the text from the signatures");
-  const body = note.slice(0, split + 1);
-  const signatures = note.slice(split + 2);
-  if (signatures === "") fail("no_signature", "Cannot open note: it carries no signature");
-  if (!signatures.endsWith("\n")) malformed("the last signature line does not end in a newline");
-  const checkpoint = readCheckpoint(body, "open");
-  const lines = signatures.slice(0, -1).split("\n");
-  if (lines.length > MAX_SIGNATURES) malformed(`more than ${MAX_SIGNATURES} signatures`);
-
+  const { body, checkpoint, signatures } = splitNote(note);
   const bodyBytes = encoder.encode(body);
   const verifiedBy: string[] = [];
-  for (const [i, line] of lines.entries()) {
-    if (!line.startsWith(SIGNATURE_PREFIX)) {
-      malformed(`signature line ${i + 1} does not start with '${SIGNATURE_PREFIX}'`);
-    }
-    const space = line.indexOf(" ", SIGNATURE_PREFIX.length);
-    const name = line.slice(SIGNATURE_PREFIX.length, space < 0 ? undefined : space);
-    const blob = space < 0 ? undefined : decodeBase64(line.slice(space + 1));
-    if (!isValidName(name) || !blob || blob.length < 5) {
-      malformed(`signature line ${i + 1} is not '${SIGNATURE_PREFIX}<name> <base64>'`);
-    }
-    const id = new DataView(blob!.buffer).getUint32(0);
+  for (const { name, keyId: id, signature } of signatures) {
     const key = known.get(`${name}+${id}`);
     if (!key) continue;
-    const signature = blob!.subarray(4);
-    const publicKey = await crypto.subtle.importKey(
-      "raw",
-      key.publicKey.slice(),
-      "Ed25519",
-      false,
-      ["verify"],
-    );
     const ok = signature.length === 64 &&
-      await crypto.subtle.verify("Ed25519", publicKey, signature, bodyBytes);
+      await verifyEd25519(key.publicKey, signature, bodyBytes);
     if (!ok) fail("bad_signature", `Cannot open note: the signature by '${name}' does not verify`);
     if (!verifiedBy.includes(name)) verifiedBy.push(name);
   }
@@ -451,4 +496,14 @@ export async function openNote(
     fail("unknown_key", "Cannot open note: none of its signatures is by a known key");
   }
   return { body, checkpoint, verifiedBy };
+}
+
+/** Whether `signature` is a valid Ed25519 signature of `message` by the 32-byte `publicKey`. */
+export async function verifyEd25519(
+  publicKey: Uint8Array,
+  signature: Uint8Array,
+  message: Uint8Array,
+): Promise<boolean> {
+  const key = await crypto.subtle.importKey("raw", publicKey.slice(), "Ed25519", false, ["verify"]);
+  return await crypto.subtle.verify("Ed25519", key, signature.slice(), message.slice());
 }

@@ -11,6 +11,7 @@ import {
   generateSigner,
   openNote,
   signNote,
+  splitNote,
 } from "./checkpoint.ts";
 import { consistencyProof, inclusionProof, merkleRoot, verifyConsistency } from "./merkle.ts";
 import { fromHex, toHex } from "./sha256.ts";
@@ -54,12 +55,17 @@ export function ledgerOrigin(firstHash: string): string {
 
 /** A checkpoint just made. */
 export interface MadeCheckpoint {
+  /** The note as stored: the log signature, then any witness cosignatures. */
   note: string;
+  /** The checkpoint body (what the log key signed). */
+  body: string;
   origin: string;
   size: number;
   root: string;
   /** Where it was stored in the state directory. */
   file: string;
+  /** The ledger leaf hashes the checkpoint covers (for consistency proofs to witnesses). */
+  leaves: Uint8Array[];
 }
 
 /**
@@ -87,13 +93,61 @@ export async function makeCheckpoint(
   const key = options.signerKey ?? readKey(keyPaths(stateDir).signer, "signing");
   const origin = ledgerOrigin(report.firstHash);
   const body = formatCheckpoint({ origin, size: report.entries, root: fromHex(report.root) });
-  const note = await signNote(body, key);
   const dir = `${stateDir}/checkpoints`;
   Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = `${dir}/${report.entries}.note`;
+  // Signing the same tree again keeps the cosignatures witnesses gave it before.
+  const note = keepSignatures(await signNote(body, key), readIfExists(file));
   writeAtomically(file, note);
   writeAtomically(`${dir}/latest.note`, note);
-  return { note, origin, size: report.entries, root: report.root, file };
+  return { note, body, origin, size: report.entries, root: report.root, file, leaves };
+}
+
+/**
+ * Adds signature lines (witness cosignatures) to a stored checkpoint, replacing lines by the same
+ * key (name and key ID), and updates `latest.note` if it is still this checkpoint.
+ */
+export function addSignatures(stateDir: string, made: MadeCheckpoint, lines: string[]): void {
+  const keyOf = (line: string) => {
+    const parsed = splitNote(`${made.body}\n${line}\n`).signatures[0]!;
+    return `${parsed.name}+${parsed.keyId}`;
+  };
+  const replaced = new Set(lines.map(keyOf));
+  const kept = splitNote(made.note).signatures.map((s) => s.line).filter((line) =>
+    !replaced.has(keyOf(line))
+  );
+  made.note = `${made.body}\n${[...kept, ...lines].map((line) => `${line}\n`).join("")}`;
+  writeAtomically(made.file, made.note);
+  const latest = `${stateDir}/checkpoints/latest.note`;
+  const current = readIfExists(latest);
+  if (current !== undefined && current.startsWith(`${made.body}\n`)) {
+    writeAtomically(latest, made.note);
+  }
+}
+
+/** `signed` plus the signature lines of `existing` when that is a note of the same body. */
+function keepSignatures(signed: string, existing: string | undefined): string {
+  if (existing === undefined) return signed;
+  try {
+    const old = splitNote(existing);
+    const fresh = splitNote(signed);
+    if (old.body !== fresh.body) return signed;
+    const own = new Set(fresh.signatures.map((s) => `${s.name}+${s.keyId}`));
+    const extra = old.signatures.filter((s) => !own.has(`${s.name}+${s.keyId}`));
+    return signed + extra.map((s) => `${s.line}\n`).join("");
+  } catch (error) {
+    if (error instanceof CheckpointError) return signed;
+    throw error;
+  }
+}
+
+function readIfExists(path: string): string | undefined {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
 }
 
 /** Copies a checkpoint note into a directory outside the agent's reach. */
@@ -112,12 +166,17 @@ export function publishEnvironment(made: MadeCheckpoint): Record<string, string>
     WT_CHECKPOINT_SIZE: String(made.size),
     WT_CHECKPOINT_ROOT: made.root,
     WT_CHECKPOINT_FILE: made.file,
+    // The names on the note's signature lines after the log's own: the witnesses that cosigned.
+    WT_CHECKPOINT_COSIGNED_BY: splitNote(made.note).signatures.slice(1).map((s) => s.name)
+      .join(" "),
   };
 }
 
 /**
- * Runs `command` with `/bin/sh -c`, the note on its stdin and {@link publishEnvironment}; fails
- * (`ledger_unavailable`) unless it exits 0 within `timeoutMs`.
+ * Runs `command` with `/bin/sh -c`, the note (with its cosignatures) on its stdin and
+ * {@link publishEnvironment}; fails (`ledger_unavailable`) unless it exits 0 within `timeoutMs`
+ * (then it and everything it started are killed). Programs it leaves running after it exits are
+ * not waited for.
  */
 export async function publishToCommand(
   made: MadeCheckpoint,
@@ -131,23 +190,69 @@ export async function publishToCommand(
     stdin: "piped",
     stdout: "null",
     stderr: "piped",
+    // Its own process group, so that a timeout ends whatever it started too.
+    detached: true,
   }).spawn();
-  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  try {
+  const failed = (what: string) =>
+    new WatchtowerError(
+      "ledger_unavailable",
+      `Cannot publish the checkpoint: '${command}' ${what}`,
+    );
+  // Neither writing stdin nor reading stderr is awaited past the deadline: a command that does
+  // not read, or leaves a program holding the pipes, must not hold wt.
+  (async () => {
     const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(made.note)).catch(() => {});
-    await writer.close().catch(() => {});
-    const { code, stderr } = await child.output();
-    if (code !== 0) {
-      const detail = new TextDecoder().decode(stderr).trim().split("\n").at(-1) ?? "";
-      throw new WatchtowerError(
-        "ledger_unavailable",
-        `Cannot publish the checkpoint: '${command}' exited ${code}${detail ? `: ${detail}` : ""}`,
-      );
+    await writer.write(new TextEncoder().encode(made.note));
+    await writer.close();
+  })().catch(() => {});
+  const stderr = tail(child.stderr, 4096);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), timeoutMs);
+  });
+  const status = await Promise.race([child.status, deadline]);
+  clearTimeout(timer);
+  if (status === "timeout") {
+    try {
+      Deno.kill(-child.pid, "SIGKILL");
+    } catch {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* it ended just now */ }
     }
-  } finally {
-    clearTimeout(timer);
+    await stderr.stop();
+    throw failed(`did not finish within ${timeoutMs / 1000} s and was killed`);
   }
+  const detail = (await stderr.stop(200)).trim().split("\n").at(-1) ?? "";
+  if (!status.success) {
+    const how = status.signal ? `was killed by ${status.signal}` : `exited ${status.code}`;
+    throw failed(`${how}${detail ? `: ${detail}` : ""}`);
+  }
+}
+
+/** Keeps the last `max` bytes read from `stream`; `stop(graceMs)` waits that long for the end. */
+function tail(stream: ReadableStream<Uint8Array>, max: number) {
+  const reader = stream.getReader();
+  let kept = new Uint8Array(0);
+  const done = (async () => {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      const joined = new Uint8Array(kept.length + value.length);
+      joined.set(kept);
+      joined.set(value, kept.length);
+      kept = joined.slice(Math.max(0, joined.length - max));
+    }
+  })().catch(() => {});
+  return {
+    async stop(graceMs = 0): Promise<string> {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([done, new Promise((resolve) => timer = setTimeout(resolve, graceMs))]);
+      clearTimeout(timer);
+      await reader.cancel().catch(() => {});
+      return new TextDecoder().decode(kept);
+    },
+  };
 }
 
 /** POSTs the note (text/plain) to `url`; fails unless the answer is 2xx within `timeoutMs`. */
