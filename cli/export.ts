@@ -1,9 +1,14 @@
 /**
- * `wt export`: the ledger (or the entries passing filters) as a JSON array, JSON Lines or CSV,
- * to stdout or to a file written whole or not at all (temporary file, then rename).
+ * `wt export`: the ledger (or the entries passing filters) as a JSON array, JSON Lines, CSV or
+ * OCSF events (core/telemetry/ocsf.ts), to stdout or to a file written whole or not at all
+ * (temporary file, then rename).
  * @module
  */
 import type { LedgerEntry } from "../core/ledger/entry.ts";
+// The OCSF mapping and the host name are their own modules, not core/telemetry/mod.ts: that
+// entry sits on every decision's path and must stay free of them.
+import { hostName } from "../core/telemetry/host.ts";
+import { OCSF_VERSION, ocsfEvent } from "../core/telemetry/ocsf.ts";
 import { type FlagSpec, listFlag, parseArgs, stringFlag, usage } from "./args.ts";
 import { cliEnvironment } from "./context.ts";
 import { EXIT } from "./exit.ts";
@@ -20,6 +25,7 @@ import {
   viewOf,
 } from "./ledger_view.ts";
 import { err, out } from "./output.ts";
+import { VERSION } from "./version.ts";
 
 /** The CSV header, in order. */
 export const CSV_COLUMNS = [
@@ -40,9 +46,9 @@ export const CSV_COLUMNS = [
 ] as const;
 
 /** Help text. */
-export const EXPORT_USAGE = `wt export — export the ledger as JSON, JSON Lines or CSV
+export const EXPORT_USAGE = `wt export — export the ledger as JSON, JSON Lines, CSV or OCSF
 
-Usage: wt export [FILE] [--format json|jsonl|csv] [--force] [filters]
+Usage: wt export [FILE] [--format json|jsonl|csv|ocsf] [--force] [filters]
 
   FILE       where to write; '-' or none: stdout. An existing FILE is kept unless --force.
   --format   json: a pretty JSON array of entries as stored (default; also for FILE.json)
@@ -53,6 +59,9 @@ Usage: wt export [FILE] [--format json|jsonl|csv] [--force] [filters]
              quoted as RFC 4180 says; cells starting with = + - @ tab or CR get a leading '
              so that spreadsheets do not run them as formulas. Events have domain 'event',
              their type as operation and their fields as resource.
+             ocsf: one OCSF ${OCSF_VERSION} event per line, for SIEMs (default for FILE.ocsf.jsonl):
+             decisions as API Activity (6003) with action and disposition, program runs as
+             Process Activity (1007), other events as Base Event (0); docs/telemetry.md
   --force    replace an existing FILE
 
 ${FILTER_HELP}`;
@@ -64,7 +73,7 @@ const FLAGS: Record<string, FlagSpec> = {
   force: { type: "boolean" },
 };
 
-const FORMATS = ["json", "jsonl", "csv"] as const;
+const FORMATS = ["json", "jsonl", "csv", "ocsf"] as const;
 type Format = typeof FORMATS[number];
 
 /**
@@ -134,6 +143,15 @@ export function encoderFor(format: Format): Encoder {
         entry: (entry) => `${csvRow(viewOf(entry))}\r\n`,
         end: () => "",
       };
+    case "ocsf": {
+      // One event per line, like jsonl, so that log shippers can tail the file.
+      const options = { version: VERSION, host: hostName() };
+      return {
+        start: "",
+        entry: (entry) => `${JSON.stringify(ocsfEvent(entry, options))}\n`,
+        end: () => "",
+      };
+    }
   }
 }
 
@@ -203,6 +221,7 @@ function formatOf(flag: string | undefined, file: string | undefined): Format {
     }
     return flag as Format;
   }
+  if (file?.toLowerCase().endsWith(".ocsf.jsonl")) return "ocsf";
   const extension = file?.toLowerCase().match(/\.(jsonl|csv)$/)?.[1];
   return (extension as Format | undefined) ?? "json";
 }

@@ -10,7 +10,7 @@
  */
 /// <reference lib="deno.worker" />
 import { Ledger } from "../core/ledger/writer.ts";
-import type { AppendRecord } from "../core/ledger/writer.ts";
+import type { Appended, AppendRecord } from "../core/ledger/writer.ts";
 import { nodeDigest } from "./digest.ts";
 
 /** A message to the worker. */
@@ -23,6 +23,8 @@ export interface WorkerReply {
   type: "done";
   id: number;
   error?: string;
+  /** Where each record landed, when they were written. */
+  appended?: Appended[];
 }
 
 let ready: Promise<Ledger> | undefined;
@@ -30,18 +32,23 @@ let ready: Promise<Ledger> | undefined;
 self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
   const message = event.data;
   if (message.type === "open") {
-    ready = nodeDigest().then((digest) => new Ledger(message.stateDir, { digest }));
+    // The proxy's main thread exports what was appended (docs/telemetry.md): in a worker, Deno
+    // cannot make OpenTelemetry log records.
+    ready = nodeDigest().then((digest) =>
+      new Ledger(message.stateDir, { digest, telemetry: false })
+    );
     return;
   }
   let error: string | undefined;
+  let appended: Appended[] = [];
   try {
     if (!ready) throw new Error("the ledger writer was not opened");
-    (await ready).appendSync(message.records);
+    appended = (await ready).appendSync(message.records);
   } catch (caught) {
     error = caught instanceof Error ? caught.message : String(caught);
   }
   const reply: WorkerReply = error === undefined
-    ? { type: "done", id: message.id }
+    ? { type: "done", id: message.id, appended }
     : { type: "done", id: message.id, error };
   self.postMessage(reply);
 };

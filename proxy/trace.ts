@@ -12,6 +12,7 @@ import type { GuardDecision } from "../core/guard.ts";
 import type { Intent } from "../core/intent.ts";
 import { decisionRecord } from "../core/ledger/records.ts";
 import type { AppendRecord } from "../core/ledger/writer.ts";
+import { telemetry } from "../core/telemetry/mod.ts";
 import type { WorkerReply } from "./ledger_worker.ts";
 
 /** What came of one request. */
@@ -43,14 +44,22 @@ export interface GroupWriter {
 export function workerWriter(stateDir: string, workerUrl: URL): GroupWriter {
   const worker = new Worker(workerUrl.href, { type: "module" });
   worker.postMessage({ type: "open", stateDir });
-  const waiting = new Map<number, { resolve(): void; reject(error: Error): void }>();
+  const waiting = new Map<
+    number,
+    { records: AppendRecord[]; resolve(): void; reject(error: Error): void }
+  >();
   let next = 0;
   worker.onmessage = (event: MessageEvent<WorkerReply>) => {
-    const { id, error } = event.data;
+    const { id, error, appended } = event.data;
     const entry = waiting.get(id);
     waiting.delete(id);
-    if (error === undefined) entry?.resolve();
-    else entry?.reject(new Error(error));
+    if (error === undefined) {
+      // The worker's ledger does not export (docs/telemetry.md): this thread does, once on disk.
+      if (telemetry && entry && appended) {
+        telemetry.recorded(stateDir, [{ records: entry.records, appended }]);
+      }
+      entry?.resolve();
+    } else entry?.reject(new Error(error));
   };
   worker.onerror = (event) => {
     event.preventDefault();
@@ -63,7 +72,7 @@ export function workerWriter(stateDir: string, workerUrl: URL): GroupWriter {
     write(records) {
       const id = next++;
       return new Promise((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
+        waiting.set(id, { records, resolve, reject });
         worker.postMessage({ type: "append", id, records });
       });
     },

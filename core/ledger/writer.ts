@@ -19,6 +19,7 @@ import { type LedgerFiles, ledgerFiles, listSegments, segmentPath } from "./file
 import { type LedgerHead, readHead, writeHead } from "./head.ts";
 import { MerkleFrontier } from "./merkle.ts";
 import { sha256, toHex } from "./sha256.ts";
+import { type AppendedBatch, telemetry } from "../telemetry/mod.ts";
 
 /** How the ledger writes. */
 export interface LedgerOptions {
@@ -38,6 +39,11 @@ export interface LedgerOptions {
   now?: () => Date;
   /** SHA-256 to hash entries with (default: the built-in one; see {@link Digest}). */
   digest?: Digest;
+  /**
+   * Export appended entries to OpenTelemetry when it is on (default true; docs/telemetry.md).
+   * False where another thread exports them: in a worker, Deno 2.9 cannot make log records.
+   */
+  telemetry?: boolean;
 }
 
 /** What to append: the entry's data and annotations (seq, time and hashes are the ledger's). */
@@ -95,6 +101,7 @@ export class Ledger {
       batchMax: options.batchMax ?? 4096,
       now: options.now ?? (() => new Date()),
       digest: options.digest ?? sha256,
+      telemetry: options.telemetry ?? true,
     };
   }
 
@@ -120,16 +127,24 @@ export class Ledger {
     } catch (error) {
       throw unavailable(this.files, `cannot open the lock file ${this.files.lock}`, error);
     }
+    // What this lock wrote, for OpenTelemetry (only when it is on: docs/telemetry.md).
+    const written: AppendedBatch[] | undefined = telemetry && this.#options.telemetry
+      ? []
+      : undefined;
     try {
       lock.lockSync(true);
       return fn({
-        append: (records, options = {}) =>
-          records.length === 0
-            ? []
-            : this.#write(recoverTail(this.files), records, options.durable ?? true),
+        append: (records, options = {}) => {
+          if (records.length === 0) return [];
+          const appended = this.#write(recoverTail(this.files), records, options.durable ?? true);
+          written?.push({ records, appended });
+          return appended;
+        },
       });
     } finally {
       lock.close(); // closing releases the flock
+      // Exported once on disk and unlocked, before the caller acts; never throws.
+      if (written && written.length > 0) telemetry!.recorded(this.files.dir, written);
     }
   }
 

@@ -7,6 +7,7 @@
  */
 import { permits } from "../intent.ts";
 import type { EffectEvent } from "../shim/backend.ts";
+import { telemetry } from "../telemetry/mod.ts";
 import type { OutputFilter, ShimIO } from "../shim/runner.ts";
 import type { LineDecision } from "./decide.ts";
 
@@ -55,7 +56,26 @@ const SIGNALS: Readonly<Record<string, number>> = {
 };
 
 /** Runs the program of an allowed line. Throws nothing for a program that cannot start. */
-export async function runLine(decided: LineDecision, options: RunLineOptions): Promise<LineRun> {
+export function runLine(decided: LineDecision, options: RunLineOptions): Promise<LineRun> {
+  if (!telemetry) return runDecided(decided, options);
+  // With OpenTelemetry on, the run is a `watchtower.run` span (docs/telemetry.md). The line's
+  // decisions were recorded before, by the caller or the decision service: the span names
+  // their seqs, and an effect recorded in this process is its child.
+  const first = decided.parts[0]?.intent;
+  const seqs = decided.parts.flatMap((part) => part.seq === undefined ? [] : [part.seq]);
+  return telemetry.traceRun(
+    {
+      tool: options.tool,
+      program: options.program,
+      session: first?.context.session,
+      principal: first?.identity.principal,
+    },
+    () => runDecided(decided, options),
+    (run) => ({ verdict: decided.verdict, exitCode: run.exitCode, seqs }),
+  );
+}
+
+async function runDecided(decided: LineDecision, options: RunLineOptions): Promise<LineRun> {
   if (!permits(decided.verdict)) {
     return { exitCode: RUN_EXIT.denied, message: "denied: the line was not allowed" };
   }

@@ -16,6 +16,7 @@ import {
   type Target,
   type Verdict,
 } from "../intent.ts";
+import { telemetry } from "../telemetry/mod.ts";
 import type { DecisionBackend } from "./backend.ts";
 
 /** One target's intent, as a command plans it. */
@@ -119,7 +120,19 @@ export function intentFor(
 }
 
 /** Decides, records, runs and records the effect. Never throws for a policy or ledger fault. */
-export async function runPlan(plan: ShimPlan, options: RunOptions): Promise<ShimResult> {
+export function runPlan(plan: ShimPlan, options: RunOptions): Promise<ShimResult> {
+  if (!telemetry) return runPlanned(plan, options);
+  // With OpenTelemetry on, the whole run is a `watchtower.run` span and the decisions recorded
+  // in this process its children (docs/telemetry.md).
+  const { env } = options;
+  return telemetry.traceRun(
+    { tool: plan.tool, program: plan.program, session: env.session, principal: env.principal },
+    () => runPlanned(plan, options),
+    (result) => ({ verdict: result.verdict, exitCode: result.exitCode, seqs: result.seqs }),
+  );
+}
+
+async function runPlanned(plan: ShimPlan, options: RunOptions): Promise<ShimResult> {
   const { backend } = options;
   const intents = plan.intents.map((planned) => intentFor(planned, options.env, plan.tool));
   const decided = await backend.decide(intents, plan.refusal);
