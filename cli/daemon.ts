@@ -98,7 +98,11 @@ async function serve(idleMs: number): Promise<number> {
       Deno.removeSignalListener(signal, onSignal);
     }
   }
-  err(`wt daemon: stopped after ${service.requests} requests`);
+  try {
+    err(`wt daemon: stopped after ${service.requests} requests`);
+  } catch {
+    // Started by `wt daemon start`, whose end of stderr is long closed: nobody is listening.
+  }
   return EXIT.ok;
 }
 

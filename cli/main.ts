@@ -130,7 +130,7 @@ const COMMANDS: Record<string, Command> = {
     run: async (argv) => await (await import("./report.ts")).runReport(argv),
   },
   export: {
-    summary: "export the ledger as JSON, JSON Lines or CSV",
+    summary: "export the ledger as JSON, JSON Lines, CSV or OCSF events for SIEMs",
     run: async (argv) => await (await import("./export.ts")).runExport(argv),
   },
   watch: {

@@ -38,7 +38,7 @@ Deno.test("release.yml runs on version tags and packs every target with its own 
   deepEqual(release.permissions, { contents: "read" });
   const { checks, build } = release.jobs;
   ok(runs(checks).some((run) => run.trim() === ".ci/run"), "checks run .ci/run");
-  ok(runs(checks).some((run) => run.includes("scripts/release.ts check-tag")));
+  ok(runs(checks).some((run) => run.includes("deno task release check-tag")));
   equal(build.needs, "checks");
   const targets = build.strategy.matrix.include.map((entry: Yaml) => entry.target);
   deepEqual([...targets].sort(), [...TARGETS].sort());
@@ -53,16 +53,16 @@ Deno.test("release.yml runs on version tags and packs every target with its own 
   ok(scripts.every((run) => !run.includes("deno task compile")), "no compiled binaries");
   // The runtime is this runner's Deno, checked to be the target's.
   ok(scripts.some((run) => run.includes("Deno.build.target") && run.includes('= "$TARGET"')));
-  const pack = scripts.find((run) => /scripts\/release\.ts pack\s/.test(run));
+  const pack = scripts.find((run) => /deno task release pack\s/.test(run));
   ok(pack, "a pack step");
-  match(pack, /--allow-read --allow-write --allow-run scripts\/release\.ts pack/);
+  match(pack, /deno task release pack/);
   match(pack, /--target "\$TARGET" --runtime "\$\(command -v deno\)"/);
   match(pack, /--version "\$\{GITHUB_REF_NAME#v\}"/);
   // The packed archive installs with install.sh on its own platform, and what it installs runs.
   const installs = scripts.findIndex((run) => run.includes("sh install.sh --version"));
   ok(installs > scripts.indexOf(pack), "installed after it is packed");
   const smoke = scripts[installs]!;
-  match(smoke, /scripts\/release\.ts finish --out "\$mirror"/);
+  match(smoke, /deno task release finish --out "\$mirror"/);
   match(smoke, /WATCHTOWER_DOWNLOAD_URL="file:\/\/\$RUNNER_TEMP\/mirror"/);
   match(smoke, /"\$RUNNER_TEMP\/wt\/bin\/wt" version/);
   match(smoke, /"\$RUNNER_TEMP\/wt\/bin\/safe-touch"/);
@@ -80,7 +80,7 @@ Deno.test("release.yml publishes the archives, SHA256SUMS, the manual and the in
   ok(uses(publish).includes("actions/download-artifact"));
   ok(uses(publish).includes("actions/attest-build-provenance"));
   const scripts = runs(publish);
-  ok(scripts.some((run) => run.includes("scripts/release.ts finish")));
+  ok(scripts.some((run) => run.includes("deno task release finish")));
   ok(scripts.some((run) => run.includes("sha256sum --check --strict SHA256SUMS")));
   ok(scripts.some((run) => run.includes('gh release create "$GITHUB_REF_NAME" release/*')));
   // finish adds the manual and the installer to the archives in release/.

@@ -220,8 +220,14 @@ Deno.test("the hook guards its own installation whatever the policy allows", asy
     const run = await hook(pre(tool, input));
     equal(decisionOf(run), expected, `${tool} ${JSON.stringify(input)}: ${reasonOf(run)}`);
     if (expected !== "allow") {
-      match(reasonOf(run), /Claude Code's settings|only an operator/);
-      ok(decisions(run).some((entry) => entry.data.decision.reason === "builtin_refusal"));
+      match(reasonOf(run), /Claude Code's settings|only an operator|are the operator's/);
+      // The hook's own floor, or the built-in rule that keeps wt hook install|uninstall from agents.
+      ok(
+        decisions(run).some((entry) =>
+          entry.data.decision.reason === "builtin_refusal" ||
+          entry.data.decision.matched_rules?.includes("deny-operator-commands")
+        ),
+      );
     }
   }
 });
