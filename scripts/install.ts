@@ -193,6 +193,9 @@ export function launcher(
     "#!/bin/sh",
     `# Watchtower launcher for ${tool.name}, written by \`deno task install\`.`,
     "unset DENO_PERMISSION_BROKER_PATH",
+    // With telemetry on, a collector that hangs would hold every call's exit for Deno's default
+    // 10 s per signal: half a second unless the user chose (docs/telemetry.md).
+    'if [ -n "${OTEL_DENO:-}" ]; then : "${OTEL_EXPORTER_OTLP_TIMEOUT:=500}"; export OTEL_EXPORTER_OTLP_TIMEOUT; fi',
   ];
   if (safeCommand) lines.push(`PATH=${quote(options.path)}; export PATH`);
   const flags = [
