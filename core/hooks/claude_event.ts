@@ -69,7 +69,8 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 const EVENT_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 /** Longest tool name kept (Claude Code's MCP names are server and tool joined: room to spare). */
-const TOOL_NAME_MAX = 256;
+/** The longest tool name an event may carry. */
+export const TOOL_NAME_MAX = 256;
 
 /**
  * Reads one event: at most {@link EVENT_LIMIT} bytes of UTF-8 JSON, an object with a
@@ -157,11 +158,12 @@ export function readClaudeEvent(bytes: Uint8Array): EventRead {
 }
 
 /** Whether `name` can be a tool's name: printable, no line breaks, bounded. */
-function isToolName(name: string): boolean {
+export function isToolName(name: string): boolean {
   return name.length > 0 && name.length <= TOOL_NAME_MAX && !/\p{Cc}/u.test(name);
 }
 
-function isAbsolute(path: string): boolean {
+/** Whether `path` is an absolute path an event may name (no NUL, bounded). */
+export function isAbsolute(path: string): boolean {
   return path.startsWith("/") && !path.includes("\0") && path.length <= 4096;
 }
 

@@ -16,7 +16,10 @@ import {
   EVENT_LIMIT,
   type EventRead,
   type HookAnswer,
+  isAbsolute,
+  isToolName,
   oneLine,
+  TOOL_NAME_MAX,
   type UnreadableEvent,
 } from "./claude_event.ts";
 
@@ -40,8 +43,6 @@ export interface OpencodeAnswer {
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === "object" && !Array.isArray(value);
-
-const TOOL_NAME_MAX = 256;
 
 /**
  * Reads one event from the plugin: at most {@link EVENT_LIMIT} bytes of UTF-8 JSON. A `bash`
@@ -136,14 +137,6 @@ export function readOpencodeEvent(bytes: Uint8Array): EventRead {
       toolUseId: value.callID as string | undefined,
     },
   };
-}
-
-function isToolName(name: string): boolean {
-  return name.length > 0 && name.length <= TOOL_NAME_MAX && !/\p{Cc}/u.test(name);
-}
-
-function isAbsolute(path: string): boolean {
-  return path.startsWith("/") && !path.includes("\0") && path.length <= 4096;
 }
 
 /** What can still be used of a bad event (to answer in its format, to record). */
