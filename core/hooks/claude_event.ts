@@ -97,22 +97,9 @@ export function readClaudeEvent(bytes: Uint8Array): EventRead {
     ok: false,
     unreadable: { problem, ...known },
   });
-  if (bytes.length > EVENT_LIMIT) {
-    return fail(`the event is larger than ${EVENT_LIMIT} bytes`);
-  }
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    return fail("the event is not valid UTF-8");
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return fail(`the event is not JSON (${error instanceof Error ? error.message : error})`);
-  }
-  if (!isRecord(value)) return fail("the event is not a JSON object");
+  const parsed = eventObject(bytes);
+  if (typeof parsed === "string") return fail(parsed);
+  const value = parsed;
   const known = knownFields(value);
   const name = value.hook_event_name;
   if (typeof name !== "string" || !EVENT_NAME.test(name)) {
@@ -155,6 +142,27 @@ export function readClaudeEvent(bytes: Uint8Array): EventRead {
       toolUseId: value.tool_use_id as string | undefined,
     },
   };
+}
+
+/**
+ * An event's bytes as a JSON object, or why they are not one (too large, not UTF-8, not JSON,
+ * not an object): what every agent's event reader checks first.
+ */
+export function eventObject(bytes: Uint8Array): Record<string, unknown> | string {
+  if (bytes.length > EVENT_LIMIT) return `the event is larger than ${EVENT_LIMIT} bytes`;
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return "the event is not valid UTF-8";
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return `the event is not JSON (${error instanceof Error ? error.message : error})`;
+  }
+  return isRecord(value) ? value : "the event is not a JSON object";
 }
 
 /** Whether `name` can be a tool's name: printable, no line breaks, bounded. */

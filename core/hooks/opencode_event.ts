@@ -13,7 +13,7 @@
  */
 import { normalizePath } from "../match/path.ts";
 import {
-  EVENT_LIMIT,
+  eventObject,
   type EventRead,
   type HookAnswer,
   isAbsolute,
@@ -67,20 +67,9 @@ export function readOpencodeEvent(bytes: Uint8Array): EventRead {
     ok: false,
     unreadable: { problem, ...known },
   });
-  if (bytes.length > EVENT_LIMIT) return fail(`the event is larger than ${EVENT_LIMIT} bytes`);
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    return fail("the event is not valid UTF-8");
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return fail(`the event is not JSON (${error instanceof Error ? error.message : error})`);
-  }
-  if (!isRecord(value)) return fail("the event is not a JSON object");
+  const parsed = eventObject(bytes);
+  if (typeof parsed === "string") return fail(parsed);
+  const value = parsed;
   const known = knownFields(value);
   const name = value.event;
   const hookEventName = typeof name === "string" ? OPENCODE_EVENTS[name] : undefined;
